@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Regenerates the conformance goldens from real ansible-core (the oracle).
+#
+#   tests/conformance/regenerate.sh            # all playbooks and error cases
+#   tests/conformance/regenerate.sh 012 030    # only files whose name starts with these prefixes
+#
+# For each playbooks/NNN_topic.yml it writes expected/NNN_topic.jsonl (events from
+# oracle/stackbook_events.py) and expected/NNN_topic.rc (exit code).
+# For each errors/NAME.yml it writes expected/errors/NAME.rc and expected/errors/NAME.err
+# (the first error line, normalised).
+# Runs are hermetic: empty environment apart from the variables set below, cwd is the
+# playbook's directory, forks=1, stdin from /dev/null.
+set -euo pipefail
+
+root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
+conf="$root/tests/conformance"
+bin=$("$root/scripts/oracle-env.sh")
+py="$bin/python3"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/stackbook-conformance.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+mkdir -p "$conf/expected/errors"
+"$bin/ansible-playbook" --version | head -n1 | sed 's/^ansible-playbook /ansible-core /' \
+  > "$conf/expected/ORACLE_VERSION"
+
+# header VALUE of "# key: VALUE" lines at the top of a playbook (all such lines joined).
+header() {
+  sed -n '/^#/!q; s/^# *'"$1"': *//p' "$2" | tr '\n' ' '
+}
+
+# Split a string like a POSIX shell would (quotes, backslashes; no expansion), NUL-separated.
+split_words() {
+  "$py" -c 'import shlex, sys; sys.stdout.write("".join(w + "\0" for w in shlex.split(sys.argv[1])))' "$1"
+}
+
+selected() {
+  local name=$1; shift
+  [ $# -eq 0 ] && return 0
+  local p; for p in "$@"; do [[ $name == "$p"* ]] && return 0; done
+  return 1
+}
+
+# run_one PLAYBOOK EVENTS_FILE LOG_FILE  -> sets $rc
+run_one() {
+  local playbook=$1 events=$2 log=$3 dir name out
+  dir=$(dirname "$playbook"); name=$(basename "$playbook" .yml)
+  out="$tmp/out/$name"; rm -rf "$out"; mkdir -p "$out" "$tmp/home" "$tmp/ansible"
+  local -a args=() envs=() inv=(-i "$conf/inventory.yml")
+  mapfile -d '' -t args < <(split_words "$(header args "$playbook")")
+  mapfile -d '' -t envs < <(split_words "$(header env "$playbook")")
+  if [ "$(header inventory "$playbook" | tr -d ' ')" = none ]; then inv=(); fi
+  set +e
+  ( cd "$dir" && env -i \
+      PATH="$bin:/usr/local/bin:/usr/bin:/bin" HOME="$tmp/home" LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC \
+      ANSIBLE_HOME="$tmp/ansible" ANSIBLE_LOCAL_TEMP="$tmp/ansible/tmp" \
+      ANSIBLE_REMOTE_TMP="$tmp/ansible/remote" \
+      ANSIBLE_CALLBACK_PLUGINS="$conf/oracle" ANSIBLE_CALLBACKS_ENABLED=stackbook_events \
+      ANSIBLE_RETRY_FILES_ENABLED=False ANSIBLE_NOCOLOR=1 ANSIBLE_FORKS=1 \
+      ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_INVENTORY_UNPARSED_WARNING=False \
+      ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_PYTHON_INTERPRETER=auto_silent \
+      STACKBOOK_EVENTS_FILE="$events" STACKBOOK_OUT_DIR="$out" STACKBOOK_PLAYBOOK_DIR="$dir" \
+      ${envs[@]+"${envs[@]}"} \
+      "$bin/ansible-playbook" ${inv[@]+"${inv[@]}"} "$(basename "$playbook")" \
+      -e "out_dir=$out" ${args[@]+"${args[@]}"} </dev/null >"$log" 2>&1 )
+  rc=$?
+  set -e
+}
+
+# Replace this machine's paths in a text file.
+normalise_paths() {
+  local file=$1 out=$2 dir=$3
+  sed -e "s#$(realpath "$out")#<out_dir>#g" -e "s#$out#<out_dir>#g" \
+      -e "s#$(realpath "$dir")#<playbook_dir>#g" -e "s#$dir#<playbook_dir>#g" \
+      -e "s#$tmp#<tmp>#g" "$file"
+}
+
+count=0
+for playbook in "$conf"/playbooks/*.yml; do
+  name=$(basename "$playbook" .yml)
+  selected "$name" "$@" || continue
+  : >"$tmp/events.jsonl"
+  run_one "$playbook" "$tmp/events.jsonl" "$tmp/$name.log"
+  cp "$tmp/events.jsonl" "$conf/expected/$name.jsonl"
+  echo "$rc" >"$conf/expected/$name.rc"
+  if [ -n "${VERBOSE:-}" ]; then cat "$tmp/$name.log"; fi
+  printf '%-40s rc=%s events=%s\n' "$name" "$rc" "$(wc -l <"$conf/expected/$name.jsonl")"
+  count=$((count + 1))
+done
+
+for playbook in "$conf"/errors/*.yml; do
+  name=$(basename "$playbook" .yml)
+  selected "$name" "$@" || continue
+  : >"$tmp/events.jsonl"
+  run_one "$playbook" "$tmp/events.jsonl" "$tmp/$name.log"
+  echo "$rc" >"$conf/expected/errors/$name.rc"
+  # First error line: ansible-core 2.19 prints "[ERROR]: ...", older cores "ERROR! ...";
+  # a failing task shows up as "fatal: [host]: FAILED! => ...".
+  normalise_paths "$tmp/$name.log" "$tmp/out/$name" "$conf/errors" \
+    | grep -m1 -E '^(\[ERROR\]|ERROR!|fatal:)' >"$conf/expected/errors/$name.err" || true
+  if [ -n "${VERBOSE:-}" ]; then cat "$tmp/$name.log"; fi
+  printf '%-40s rc=%s %s\n' "errors/$name" "$rc" "$(cut -c1-100 "$conf/expected/errors/$name.err")"
+  count=$((count + 1))
+done
+echo "regenerated $count goldens with $(cat "$conf/expected/ORACLE_VERSION")"
