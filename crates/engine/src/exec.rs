@@ -1,0 +1,471 @@
+//! Running plays: hosts, sections, blocks, handlers, and the recap.
+//!
+//! The strategy is Ansible's `linear`: each task runs on every active host before the next
+//! task starts. A host that fails leaves the play (unless a `rescue` takes it back); a play
+//! ends early when no host is left or on `meta: end_play`.
+
+mod args;
+mod facts;
+mod loops;
+mod scope;
+mod task;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use minijinja::Value;
+use serde_json::Value as Json;
+use stackbook_syntax::Node;
+use stackbook_syntax::playbook::{Block, Keywords, Play, TaskItem};
+use stackbook_template::Templar;
+
+use crate::error::{EngineError, ExitCode};
+use crate::event::{Event, EventSink, HostStats, Status};
+use crate::inventory::Inventory;
+use crate::load::LoadedPlaybook;
+use crate::modules::Registry;
+use crate::options::RunOptions;
+use crate::output::redact::Redactor;
+use crate::value::{Decryptor, node_to_value};
+
+/// Everything a run needs besides the playbook.
+pub struct RunContext<'a> {
+    /// Module registry.
+    pub registry: &'a Registry,
+    /// Templar with all filters registered.
+    pub templar: Templar,
+    /// Command-line options.
+    pub options: &'a RunOptions,
+    /// The inventory.
+    pub inventory: Inventory,
+    /// Where events go.
+    pub sink: &'a mut dyn EventSink,
+    /// Secrets to mask in all output.
+    pub redactor: Redactor,
+    /// Vault decryption, when configured.
+    pub decryptor: Option<Arc<dyn Decryptor>>,
+}
+
+/// Per-host state that lives across tasks.
+#[derive(Debug, Default)]
+struct HostState {
+    /// `set_fact`, registered results and `include_vars`, by name.
+    facts: HashMap<String, Value>,
+    /// Gathered facts (`ansible_facts`).
+    gathered: Option<Value>,
+    failed: bool,
+    ended: bool,
+    notified: Vec<String>,
+    /// For `rescue`: the task that failed and its result.
+    failed_task: Option<Value>,
+    failed_result: Option<Value>,
+}
+
+/// Keywords a task inherits from its play, blocks and includes.
+#[derive(Clone, Default)]
+struct Inherited {
+    when: Vec<Node>,
+    tags: Vec<String>,
+    vars: Vec<(String, Node)>,
+    environment: Vec<Node>,
+    ignore_errors: Option<Node>,
+    no_log: Option<Node>,
+    check_mode: Option<Node>,
+    run_once: Option<Node>,
+    /// Variables passed by `include_tasks` loops and params (highest but extra vars).
+    include_params: Vec<(String, Value)>,
+    /// Directories to resolve relative files in (role, including file, playbook).
+    search_dirs: Vec<PathBuf>,
+    /// How messages name the directory of the current file.
+    display_dir: PathBuf,
+}
+
+impl Inherited {
+    fn extend(&self, keywords: &Keywords) -> Inherited {
+        let mut next = self.clone();
+        next.when.extend(keywords.when.iter().cloned());
+        next.tags.extend(keywords.tags.iter().cloned());
+        next.vars.extend(keywords.vars.iter().cloned());
+        next.environment
+            .extend(keywords.environment.iter().cloned());
+        for (slot, value) in [
+            (&mut next.ignore_errors, &keywords.ignore_errors),
+            (&mut next.no_log, &keywords.no_log),
+            (&mut next.check_mode, &keywords.check_mode),
+            (&mut next.run_once, &keywords.run_once),
+        ] {
+            if value.is_some() {
+                slot.clone_from(value);
+            }
+        }
+        next
+    }
+}
+
+/// Control flow out of a list of tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Continue,
+    EndPlay,
+}
+
+struct PlayState {
+    name: String,
+    hosts: Vec<String>,
+    vars: Vec<(String, Value)>,
+    handlers: Vec<TaskItem>,
+    any_errors_fatal: bool,
+    force_handlers: bool,
+}
+
+/// The run: hosts' state, counters, and the current play.
+struct Runtime<'a, 'b> {
+    ctx: &'b mut RunContext<'a>,
+    playbook_dir: PathBuf,
+    hosts: HashMap<String, HostState>,
+    stats: Vec<(String, HostStats)>,
+    play: PlayState,
+    omit: String,
+    /// `--start-at-task` not reached yet.
+    waiting_for_start: bool,
+}
+
+/// Runs a loaded playbook and returns the exit code.
+pub fn run_playbook(
+    loaded: &LoadedPlaybook,
+    ctx: &mut RunContext<'_>,
+) -> Result<ExitCode, EngineError> {
+    let waiting_for_start = ctx.options.start_at_task.is_some();
+    let mut runtime = Runtime {
+        ctx,
+        playbook_dir: loaded.dir.clone(),
+        hosts: HashMap::new(),
+        stats: Vec::new(),
+        play: PlayState {
+            name: String::new(),
+            hosts: Vec::new(),
+            vars: Vec::new(),
+            handlers: Vec::new(),
+            any_errors_fatal: false,
+            force_handlers: false,
+        },
+        omit: "__omit_place_holder__stackbook".to_string(),
+        waiting_for_start,
+    };
+    runtime.ctx.sink.emit(&Event::PlaybookStart {
+        playbook: loaded.playbook.path.to_string(),
+    });
+    let display_dir = Path::new(&*loaded.playbook.path)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    for play in &loaded.playbook.plays {
+        runtime.run_play(play, &display_dir)?;
+    }
+    let mut stats = serde_json::Map::new();
+    for (host, counts) in &runtime.stats {
+        stats.insert(
+            host.clone(),
+            serde_json::to_value(counts).unwrap_or(Json::Null),
+        );
+    }
+    runtime.ctx.sink.emit(&Event::Recap { stats });
+    let any_failed = runtime.stats.iter().any(|(_, s)| s.failed > 0);
+    let any_unreachable = runtime.stats.iter().any(|(_, s)| s.unreachable > 0);
+    Ok(if any_failed {
+        ExitCode::HostFailed
+    } else if any_unreachable {
+        ExitCode::UnreachableOrParse
+    } else {
+        ExitCode::Ok
+    })
+}
+
+impl Runtime<'_, '_> {
+    fn stats_mut(&mut self, host: &str) -> &mut HostStats {
+        let index = match self.stats.iter().position(|(h, _)| h == host) {
+            Some(index) => index,
+            None => {
+                self.stats.push((host.to_string(), HostStats::default()));
+                self.stats.len() - 1
+            }
+        };
+        &mut self.stats[index].1
+    }
+
+    fn host(&mut self, name: &str) -> &mut HostState {
+        self.hosts.entry(name.to_string()).or_default()
+    }
+
+    fn add_secrets(&mut self, secrets: Vec<String>) {
+        for secret in secrets {
+            self.ctx.redactor.add(&secret);
+        }
+    }
+
+    fn run_play(&mut self, play: &Play, display_dir: &Path) -> Result<(), EngineError> {
+        let pattern = match &play.hosts.value {
+            stackbook_syntax::NodeValue::Sequence(items) => items
+                .iter()
+                .filter_map(Node::scalar_text)
+                .collect::<Vec<_>>()
+                .join(":"),
+            _ => play.hosts.scalar_text().unwrap_or_default(),
+        };
+        // The play's own variables, converted once; vault values become secrets.
+        let mut secrets = Vec::new();
+        let mut play_vars = Vec::new();
+        for (name, node) in &play.vars {
+            play_vars.push((
+                name.clone(),
+                node_to_value(node, self.ctx.decryptor.as_deref(), &mut secrets)?,
+            ));
+        }
+        self.add_secrets(secrets);
+        let mut hosts = self.ctx.inventory.select(&pattern);
+        if let Some(limit) = &self.ctx.options.limit {
+            let allowed = self.ctx.inventory.select(limit);
+            hosts.retain(|h| allowed.contains(h));
+        }
+        for host in &hosts {
+            self.ctx.inventory.ensure_host(host);
+            self.stats_mut(host);
+        }
+        self.play = PlayState {
+            name: String::new(),
+            hosts: hosts.clone(),
+            vars: play_vars,
+            handlers: play.handlers.clone(),
+            any_errors_fatal: false,
+            force_handlers: self.ctx.options.force_handlers,
+        };
+        let base = Inherited {
+            search_dirs: vec![self.playbook_dir.clone()],
+            display_dir: display_dir.to_path_buf(),
+            ..Inherited::default()
+        }
+        .extend(&play.keywords);
+
+        // vars_files are templated with play vars and extra vars, then appended.
+        let first_host = hosts
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "localhost".to_string());
+        for entry in &play.vars_files {
+            let loaded = self.load_vars_file(entry, &first_host, &base)?;
+            self.play.vars.extend(loaded);
+        }
+        let name_scope = self.scope(&first_host, &base, &[], &[])?;
+        let raw_name = play.name.clone().unwrap_or_else(|| pattern.clone());
+        self.play.name = self
+            .ctx
+            .templar
+            .render_string(&raw_name, &name_scope)
+            .map(|v| stackbook_template::python::python_str(&v))
+            .unwrap_or(raw_name);
+        self.play.any_errors_fatal = self
+            .keyword_bool(play.any_errors_fatal.as_ref(), &name_scope)
+            .unwrap_or(false);
+        if let Some(force) = self.keyword_bool(play.force_handlers.as_ref(), &name_scope) {
+            self.play.force_handlers |= force;
+        }
+        self.ctx.sink.emit(&Event::PlayStart {
+            play: self.play.name.clone(),
+            hosts: hosts.clone(),
+        });
+        if hosts.is_empty() {
+            self.ctx.sink.emit(&Event::Warning {
+                message: format!("Could not match supplied host pattern, ignoring: {pattern}"),
+            });
+            return Ok(());
+        }
+        for host in &hosts {
+            let state = self.host(host);
+            state.failed = false;
+            state.ended = false;
+        }
+        let gather = match &play.gather_facts {
+            Some(node) => self.keyword_bool(Some(node), &name_scope).unwrap_or(true),
+            None => true,
+        };
+        if gather && !self.waiting_for_start {
+            self.gather_facts(&hosts);
+        }
+        if !play.roles.is_empty() {
+            return Err(EngineError::invalid(
+                &play.location,
+                "roles: in plays are not supported yet (use include_tasks for now)",
+            ));
+        }
+        for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
+            let active = self.active_hosts();
+            let flow = self.run_items(section, &base, &active)?;
+            self.run_handlers(&base)?;
+            if flow == Flow::EndPlay {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn gather_facts(&mut self, hosts: &[String]) {
+        self.ctx.sink.emit(&Event::TaskStart {
+            task: "Gathering Facts".into(),
+            action: "ansible.builtin.gather_facts".into(),
+            location: String::new(),
+        });
+        let facts = facts::gather();
+        for host in hosts {
+            self.host(host).gathered = Some(crate::value::from_json(&facts));
+            self.stats_mut(host).ok += 1;
+            self.ctx.sink.emit(&Event::HostResult {
+                task: "Gathering Facts".into(),
+                host: host.clone(),
+                status: Status::Ok,
+                ignored: false,
+                result: serde_json::json!({"changed": false}),
+            });
+        }
+    }
+
+    fn active_hosts(&self) -> Vec<String> {
+        self.play
+            .hosts
+            .iter()
+            .filter(|h| self.hosts.get(*h).is_none_or(|s| !s.failed && !s.ended))
+            .cloned()
+            .collect()
+    }
+
+    fn run_items(
+        &mut self,
+        items: &[TaskItem],
+        inherited: &Inherited,
+        hosts: &[String],
+    ) -> Result<Flow, EngineError> {
+        for item in items {
+            let active: Vec<String> = hosts
+                .iter()
+                .filter(|h| self.hosts.get(*h).is_none_or(|s| !s.failed && !s.ended))
+                .cloned()
+                .collect();
+            if active.is_empty() {
+                break;
+            }
+            let flow = match item {
+                TaskItem::Task(task) => self.run_task(task, inherited, &active, false)?,
+                TaskItem::Block(block) => self.run_block(block, inherited, &active)?,
+            };
+            if flow == Flow::EndPlay {
+                return Ok(Flow::EndPlay);
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn run_block(
+        &mut self,
+        block: &Block,
+        inherited: &Inherited,
+        hosts: &[String],
+    ) -> Result<Flow, EngineError> {
+        let inner = inherited.extend(&block.keywords);
+        let mut flow = self.run_items(&block.block, &inner, hosts)?;
+        let failed: Vec<String> = hosts
+            .iter()
+            .filter(|h| self.hosts.get(*h).is_some_and(|s| s.failed && !s.ended))
+            .cloned()
+            .collect();
+        if flow == Flow::Continue && !block.rescue.is_empty() && !failed.is_empty() {
+            for host in &failed {
+                self.host(host).failed = false;
+                let stats = self.stats_mut(host);
+                stats.failed = stats.failed.saturating_sub(1);
+                stats.rescued += 1;
+            }
+            flow = self.run_items(&block.rescue, &inner, &failed)?;
+        }
+        if !block.always.is_empty() {
+            // `always` runs for every host that entered the block, failed or not.
+            let still_failed: Vec<String> = hosts
+                .iter()
+                .filter(|h| self.hosts.get(*h).is_some_and(|s| s.failed))
+                .cloned()
+                .collect();
+            for host in &still_failed {
+                self.host(host).failed = false;
+            }
+            let always_flow = self.run_items(&block.always, &inner, hosts)?;
+            for host in &still_failed {
+                self.host(host).failed = true;
+            }
+            if always_flow == Flow::EndPlay {
+                flow = Flow::EndPlay;
+            }
+        }
+        Ok(flow)
+    }
+
+    fn run_handlers(&mut self, inherited: &Inherited) -> Result<(), EngineError> {
+        // Handlers may notify other handlers; run until nothing is pending (bounded).
+        for _round in 0..16 {
+            let mut ran_any = false;
+            let handlers = self.play.handlers.clone();
+            for handler in &handlers {
+                let TaskItem::Task(task) = handler else {
+                    continue;
+                };
+                let name = task.name.clone().unwrap_or_default();
+                let notified: Vec<String> = self
+                    .play
+                    .hosts
+                    .iter()
+                    .filter(|h| {
+                        self.hosts.get(*h).is_some_and(|s| {
+                            (!s.failed || self.play.force_handlers)
+                                && !s.ended
+                                && s.notified
+                                    .iter()
+                                    .any(|n| *n == name || task.keywords.listen.contains(n))
+                        })
+                    })
+                    .cloned()
+                    .collect();
+                if notified.is_empty() {
+                    continue;
+                }
+                for host in &notified {
+                    let state = self.host(host);
+                    state
+                        .notified
+                        .retain(|n| *n != name && !task.keywords.listen.contains(n));
+                    if self.play.force_handlers {
+                        self.host(host).failed = false;
+                    }
+                }
+                ran_any = true;
+                self.run_task(task, inherited, &notified, true)?;
+            }
+            if !ran_any {
+                break;
+            }
+        }
+        for host in self.play.hosts.clone() {
+            self.host(&host).notified.clear();
+        }
+        Ok(())
+    }
+
+    /// Evaluates a boolean keyword (`ignore_errors: "{{ x }}"`, `gather_facts: no`).
+    fn keyword_bool(
+        &self,
+        node: Option<&Node>,
+        scope: &Arc<stackbook_template::Scope>,
+    ) -> Option<bool> {
+        let node = node?;
+        let value = node_to_value(node, None, &mut Vec::new()).ok()?;
+        let rendered = self.ctx.templar.render_value(&value, scope).ok()?;
+        crate::value::truthy_keyword(&rendered)
+    }
+}

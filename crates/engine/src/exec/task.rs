@@ -1,0 +1,976 @@
+//! One task on the active hosts: conditions, loops, retries, the module, result handling.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use minijinja::Value;
+use serde_json::{Map, Value as Json, json};
+use stackbook_syntax::playbook::Task;
+use stackbook_syntax::{Node, NodeValue};
+use stackbook_template::{Scope, TemplateError};
+
+use super::args::{raw_arguments, template_arguments};
+use super::loops::loop_items;
+use super::{Flow, Inherited, Runtime};
+use crate::error::EngineError;
+use crate::event::{Event, Status};
+use crate::modules::registry::Entry;
+use crate::modules::{Action, Builtin, ModuleContext, ModuleResult, failed};
+use crate::options::tags_selected;
+use crate::value::{from_json, node_to_value, to_json};
+
+const CENSORED: &str =
+    "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
+/// Variables an include passes to its tasks (loop variables, params).
+type Params = Vec<(String, Value)>;
+
+/// One host's request to include a task file with parameters.
+struct IncludeRequest {
+    host: String,
+    file: String,
+    params: Params,
+}
+
+/// What one host asked the executor to do after its task.
+enum Request {
+    None,
+    EndPlay,
+    EndHost,
+    FlushHandlers,
+    Include(Vec<(String, Params)>),
+}
+
+struct HostOutcome {
+    status: Status,
+    result: ModuleResult,
+    ignored: bool,
+    request: Request,
+}
+
+impl Runtime<'_, '_> {
+    pub(super) fn run_task(
+        &mut self,
+        task: &Task,
+        inherited: &Inherited,
+        hosts: &[String],
+        is_handler: bool,
+    ) -> Result<Flow, EngineError> {
+        let entry = self
+            .ctx
+            .registry
+            .resolve(&task.action)
+            .cloned()
+            .ok_or_else(|| {
+                EngineError::invalid(
+                    &task.action_location,
+                    format!("couldn't resolve module/action '{}'", task.action),
+                )
+            })?;
+        let mut tags: Vec<String> = inherited.tags.clone();
+        tags.extend(task.keywords.tags.iter().cloned());
+        let is_meta = matches!(entry.action, Action::Builtin(Builtin::Meta));
+        if !is_handler && !is_meta && !tags_selected(self.ctx.options, &tags) {
+            return Ok(Flow::Continue);
+        }
+        let display_name = self.display_name(task, inherited, hosts);
+        if self.waiting_for_start {
+            if Some(display_name.as_str()) == self.ctx.options.start_at_task.as_deref()
+                || task.name.as_deref() == self.ctx.options.start_at_task.as_deref()
+            {
+                self.waiting_for_start = false;
+            } else {
+                return Ok(Flow::Continue);
+            }
+        }
+        let location = task.location.to_string();
+        if !is_meta {
+            let event = if is_handler {
+                Event::HandlerStart {
+                    task: display_name.clone(),
+                    action: entry.fqcn.clone(),
+                    location,
+                }
+            } else {
+                Event::TaskStart {
+                    task: display_name.clone(),
+                    action: entry.fqcn.clone(),
+                    location,
+                }
+            };
+            self.ctx.sink.emit(&event);
+        }
+        let run_once = self.keyword_on_first(
+            task.keywords
+                .run_once
+                .as_ref()
+                .or(inherited.run_once.as_ref()),
+            inherited,
+            hosts,
+        );
+        let targets: Vec<String> = if run_once {
+            hosts.iter().take(1).cloned().collect()
+        } else {
+            hosts.to_vec()
+        };
+        let mut includes: Vec<IncludeRequest> = Vec::new();
+        let mut flow = Flow::Continue;
+        let mut flush = false;
+        let mut any_failed = false;
+        for host in &targets {
+            let outcome = self.run_on_host(task, &entry, inherited, host, &display_name);
+            let HostOutcome {
+                status,
+                result,
+                ignored,
+                request,
+            } = outcome;
+            let no_log = self.no_log(task, inherited, host);
+            let shown = if no_log {
+                censor(&result)
+            } else {
+                Json::Object(result.clone())
+            };
+            if no_log {
+                // Everything a no_log task produced is a secret from now on.
+                let mut secrets = Vec::new();
+                collect_strings(&Json::Object(result.clone()), &mut secrets);
+                for secret in secrets {
+                    self.ctx.redactor.add(&secret);
+                }
+            }
+            let register_value = from_json(&Json::Object(result.clone()));
+            let hosts_to_update: Vec<String> = if run_once {
+                hosts.to_vec()
+            } else {
+                vec![host.clone()]
+            };
+            for target in &hosts_to_update {
+                if let Some(name) = &task.keywords.register {
+                    self.host(target)
+                        .facts
+                        .insert(name.clone(), register_value.clone());
+                }
+                if let Some(facts) = result.get("ansible_facts").and_then(Json::as_object) {
+                    if matches!(
+                        entry.action,
+                        Action::Builtin(Builtin::SetFact | Builtin::IncludeVars)
+                    ) {
+                        for (key, value) in facts {
+                            self.host(target)
+                                .facts
+                                .insert(key.clone(), from_json(value));
+                        }
+                    }
+                }
+                let stats = self.stats_mut(target);
+                match (status, ignored) {
+                    (Status::Failed, true) => stats.ignored += 1,
+                    (Status::Failed, false) => stats.failed += 1,
+                    (Status::Changed, _) => {
+                        stats.changed += 1;
+                        stats.ok += 1;
+                    }
+                    (Status::Ok, _) => stats.ok += 1,
+                    (Status::Skipped, _) => stats.skipped += 1,
+                    (Status::Unreachable, _) => stats.unreachable += 1,
+                }
+                if status == Status::Changed {
+                    let notify = task.keywords.notify.clone();
+                    self.host(target).notified.extend(notify);
+                }
+                if status == Status::Failed && !ignored {
+                    any_failed = true;
+                    let state = self.host(target);
+                    state.failed = true;
+                    state.failed_result = Some(register_value.clone());
+                    state.failed_task = Some(Value::from_pairs([
+                        ("name", Value::from(display_name.clone())),
+                        ("action", Value::from(entry.fqcn.clone())),
+                    ]));
+                }
+                self.ctx.sink.emit(&Event::HostResult {
+                    task: display_name.clone(),
+                    host: target.clone(),
+                    status,
+                    ignored,
+                    result: shown.clone(),
+                });
+            }
+            match request {
+                Request::None => {}
+                Request::EndPlay => flow = Flow::EndPlay,
+                Request::EndHost => self.host(host).ended = true,
+                Request::FlushHandlers => flush = true,
+                Request::Include(files) => {
+                    for (file, params) in files {
+                        includes.push(IncludeRequest {
+                            host: host.clone(),
+                            file,
+                            params,
+                        });
+                    }
+                }
+            }
+        }
+        if any_failed && self.play.any_errors_fatal {
+            for host in self.play.hosts.clone() {
+                self.host(&host).failed = true;
+            }
+            return Ok(Flow::EndPlay);
+        }
+        if flush {
+            self.run_handlers(inherited)?;
+        }
+        if flow == Flow::EndPlay {
+            return Ok(flow);
+        }
+        self.run_includes(includes, task, inherited)
+    }
+
+    /// Runs included task files, grouping hosts that included the same file with the same
+    /// parameters (as Ansible's linear strategy does).
+    fn run_includes(
+        &mut self,
+        includes: Vec<IncludeRequest>,
+        task: &Task,
+        inherited: &Inherited,
+    ) -> Result<Flow, EngineError> {
+        let mut groups: Vec<(String, Params, Vec<String>)> = Vec::new();
+        for IncludeRequest { host, file, params } in includes {
+            match groups
+                .iter_mut()
+                .find(|(f, p, _)| *f == file && p == &params)
+            {
+                Some((_, _, hosts)) => hosts.push(host),
+                None => groups.push((file, params, vec![host])),
+            }
+        }
+        for (file, params, hosts) in groups {
+            let (path, display) = self.resolve_task_file(&file, inherited);
+            let items = crate::load::load_task_file(&path, &display, self.ctx.registry)?;
+            let mut next = inherited.clone();
+            next.include_params.extend(params);
+            next.tags.extend(task.keywords.tags.iter().cloned());
+            if let Some(parent) = path.parent() {
+                next.search_dirs.insert(0, parent.to_path_buf());
+            }
+            if let Some(parent) = Path::new(&display).parent() {
+                next.display_dir = parent.to_path_buf();
+            }
+            if self.run_items(&items, &next, &hosts)? == Flow::EndPlay {
+                return Ok(Flow::EndPlay);
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn resolve_task_file(&self, file: &str, inherited: &Inherited) -> (std::path::PathBuf, String) {
+        let candidate = Path::new(file);
+        if candidate.is_absolute() {
+            return (candidate.to_path_buf(), file.to_string());
+        }
+        for (index, dir) in self.search_dirs(inherited).iter().enumerate() {
+            for sub in ["tasks", ""] {
+                let path = if sub.is_empty() {
+                    dir.join(file)
+                } else {
+                    dir.join(sub).join(file)
+                };
+                if path.is_file() {
+                    let display = if index == 0 {
+                        inherited.display_dir.join(file)
+                    } else {
+                        Path::new(file).to_path_buf()
+                    };
+                    return (path, display.display().to_string());
+                }
+            }
+        }
+        (
+            self.playbook_dir.join(file),
+            inherited.display_dir.join(file).display().to_string(),
+        )
+    }
+
+    fn display_name(&self, task: &Task, inherited: &Inherited, hosts: &[String]) -> String {
+        let Some(name) = &task.name else {
+            return task.action.clone();
+        };
+        if !stackbook_template::is_template(name) {
+            return name.clone();
+        }
+        let host = hosts.first().cloned().unwrap_or_default();
+        self.scope(&host, inherited, &task.keywords.vars, &[])
+            .ok()
+            .and_then(|scope| self.ctx.templar.render_string(name, &scope).ok())
+            .map(|value| stackbook_template::python::python_str(&value))
+            .unwrap_or_else(|| name.clone())
+    }
+
+    fn keyword_on_first(
+        &self,
+        node: Option<&Node>,
+        inherited: &Inherited,
+        hosts: &[String],
+    ) -> bool {
+        let Some(host) = hosts.first() else {
+            return false;
+        };
+        let Ok(scope) = self.scope(host, inherited, &[], &[]) else {
+            return false;
+        };
+        self.keyword_bool(node, &scope).unwrap_or(false)
+    }
+
+    fn no_log(&self, task: &Task, inherited: &Inherited, host: &str) -> bool {
+        let node = task.keywords.no_log.as_ref().or(inherited.no_log.as_ref());
+        if node.is_none() {
+            return false;
+        }
+        match self.scope(host, inherited, &task.keywords.vars, &[]) {
+            // When in doubt, hide: a no_log that cannot be evaluated censors.
+            Ok(scope) => self.keyword_bool(node, &scope).unwrap_or(true),
+            Err(_) => true,
+        }
+    }
+
+    fn run_on_host(
+        &mut self,
+        task: &Task,
+        entry: &Entry,
+        inherited: &Inherited,
+        host: &str,
+        display_name: &str,
+    ) -> HostOutcome {
+        match self.try_run_on_host(task, entry, inherited, host, display_name) {
+            Ok(outcome) => outcome,
+            Err(message) => {
+                let ignored = self.ignore_errors(task, inherited, host);
+                HostOutcome {
+                    status: Status::Failed,
+                    result: failed(message),
+                    ignored,
+                    request: Request::None,
+                }
+            }
+        }
+    }
+
+    fn ignore_errors(&self, task: &Task, inherited: &Inherited, host: &str) -> bool {
+        let node = task
+            .keywords
+            .ignore_errors
+            .as_ref()
+            .or(inherited.ignore_errors.as_ref());
+        if node.is_none() {
+            return false;
+        }
+        self.scope(host, inherited, &task.keywords.vars, &[])
+            .ok()
+            .and_then(|scope| self.keyword_bool(node, &scope))
+            .unwrap_or(false)
+    }
+
+    fn try_run_on_host(
+        &mut self,
+        task: &Task,
+        entry: &Entry,
+        inherited: &Inherited,
+        host: &str,
+        display_name: &str,
+    ) -> Result<HostOutcome, String> {
+        let scope = self
+            .scope(host, inherited, &task.keywords.vars, &[])
+            .map_err(|e| e.to_string())?;
+        let conditions: Vec<Node> = inherited
+            .when
+            .iter()
+            .chain(&task.keywords.when)
+            .cloned()
+            .collect();
+        let ignore_errors = self.ignore_errors(task, inherited, host);
+
+        // Meta actions act on the executor and never loop.
+        if let Action::Builtin(Builtin::Meta) = entry.action {
+            if let Some(false_condition) = self.first_false(&conditions, &scope)? {
+                return Ok(skipped_outcome(&false_condition));
+            }
+            let raw = raw_arguments(&task.args, &entry.fqcn, true)?;
+            let action = raw
+                .get_attr("_raw_params")
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let request = match action.as_str() {
+                "end_play" | "end_batch" => Request::EndPlay,
+                "end_host" => Request::EndHost,
+                "flush_handlers" => Request::FlushHandlers,
+                "noop" | "refresh_inventory" | "reset_connection" | "clear_host_errors" => {
+                    Request::None
+                }
+                "clear_facts" => {
+                    self.host(host).facts.clear();
+                    Request::None
+                }
+                other => return Err(format!("invalid meta action requested: {other}")),
+            };
+            return Ok(HostOutcome {
+                status: Status::Ok,
+                result: crate::modules::done(false),
+                ignored: false,
+                request,
+            });
+        }
+
+        let Some(loop_source) = &task.keywords.loop_source else {
+            if let Some(false_condition) = self.first_false(&conditions, &scope)? {
+                return Ok(skipped_outcome(&false_condition));
+            }
+            let (result, request) =
+                self.run_with_retries(task, entry, inherited, host, &scope, &[])?;
+            return Ok(finish(result, request, ignore_errors));
+        };
+
+        // Loops: render the source, then run each item with its own scope.
+        let loop_value =
+            node_to_value(&loop_source.items, None, &mut Vec::new()).map_err(|e| e.to_string())?;
+        let rendered = self
+            .ctx
+            .templar
+            .render_value(&loop_value, &scope)
+            .map_err(|e| format!("Error while resolving value for 'loop': {e}"))?;
+        let items = loop_items(loop_source, rendered)?;
+        let control = task.keywords.loop_control.as_ref();
+        let control_value =
+            |key: &str| control.and_then(|c| c.get(key)).and_then(Node::scalar_text);
+        let loop_var = control_value("loop_var").unwrap_or_else(|| "item".into());
+        let index_var = control_value("index_var");
+        let extended = control
+            .and_then(|c| c.get("extended"))
+            .is_some_and(|n| matches!(n.value, NodeValue::Bool(true)));
+        let label_template = control.and_then(|c| c.get("label")).cloned();
+        let pause = control
+            .and_then(|c| c.get("pause"))
+            .and_then(|n| n.scalar_text())
+            .and_then(|t| t.parse::<f64>().ok());
+
+        let mut results = Vec::new();
+        let mut requests = Vec::new();
+        let total = items.len();
+        let mut any_changed = false;
+        let mut any_failed = false;
+        let mut all_skipped = true;
+        for (index, item) in items.iter().enumerate() {
+            let mut loop_vars = vec![(loop_var.clone(), item.clone())];
+            if let Some(index_var) = &index_var {
+                loop_vars.push((index_var.clone(), Value::from(index)));
+            }
+            let mut ansible_loop = vec![
+                ("index", Value::from(index + 1)),
+                ("index0", Value::from(index)),
+                ("revindex", Value::from(total - index)),
+                ("revindex0", Value::from(total - index - 1)),
+                ("first", Value::from(index == 0)),
+                ("last", Value::from(index + 1 == total)),
+                ("length", Value::from(total)),
+            ];
+            if extended {
+                ansible_loop.push((
+                    "previtem",
+                    if index > 0 {
+                        items[index - 1].clone()
+                    } else {
+                        Value::UNDEFINED
+                    },
+                ));
+                ansible_loop.push((
+                    "nextitem",
+                    items.get(index + 1).cloned().unwrap_or(Value::UNDEFINED),
+                ));
+                ansible_loop.push(("allitems", Value::from(items.clone())));
+            }
+            loop_vars.push(("ansible_loop".into(), Value::from_pairs(ansible_loop)));
+            loop_vars.push(("ansible_loop_var".into(), Value::from(loop_var.clone())));
+            let item_scope = self
+                .scope(host, inherited, &task.keywords.vars, &loop_vars)
+                .map_err(|e| e.to_string())?;
+            let label = match &label_template {
+                Some(node) => {
+                    let raw =
+                        node_to_value(node, None, &mut Vec::new()).map_err(|e| e.to_string())?;
+                    to_json(
+                        &self
+                            .ctx
+                            .templar
+                            .render_value(&raw, &item_scope)
+                            .map_err(|e| e.to_string())?,
+                    )
+                }
+                None => to_json(item),
+            };
+            let (mut result, request) = match self.first_false(&conditions, &item_scope)? {
+                Some(false_condition) => (skipped_result(&false_condition), Request::None),
+                None => match self.run_with_retries(
+                    task,
+                    entry,
+                    inherited,
+                    host,
+                    &item_scope,
+                    &loop_vars,
+                ) {
+                    Ok(pair) => pair,
+                    Err(message) => (failed(message), Request::None),
+                },
+            };
+            let status = status_of(&result);
+            any_changed |= status == Status::Changed;
+            any_failed |= status == Status::Failed;
+            all_skipped &= status == Status::Skipped;
+            result.insert(loop_var.clone(), to_json(item));
+            if let Some(index_var) = &index_var {
+                result.insert(index_var.clone(), Json::from(index));
+            }
+            result.insert("ansible_loop_var".into(), Json::String(loop_var.clone()));
+            let no_log = self.no_log(task, inherited, host);
+            self.ctx.sink.emit(&Event::ItemResult {
+                task: display_name.to_string(),
+                host: host.to_string(),
+                status,
+                item: if no_log {
+                    Json::String("None".into())
+                } else {
+                    label
+                },
+                result: if no_log {
+                    censor(&result)
+                } else {
+                    Json::Object(result.clone())
+                },
+            });
+            if let Request::Include(files) = request {
+                requests.extend(files);
+            }
+            results.push(Json::Object(result));
+            if let Some(seconds) = pause {
+                if index + 1 < total && seconds > 0.0 {
+                    std::thread::sleep(Duration::from_secs_f64(seconds.min(3600.0)));
+                }
+            }
+        }
+        let mut aggregate = Map::new();
+        aggregate.insert("changed".into(), Json::Bool(any_changed));
+        aggregate.insert(
+            "msg".into(),
+            Json::String(
+                if any_failed {
+                    "One or more items failed"
+                } else {
+                    "All items completed"
+                }
+                .into(),
+            ),
+        );
+        if any_failed {
+            aggregate.insert("failed".into(), Json::Bool(true));
+        }
+        if all_skipped {
+            aggregate.insert("skipped".into(), Json::Bool(true));
+            aggregate.insert(
+                "skipped_reason".into(),
+                Json::String("No items in the list".into()),
+            );
+        }
+        aggregate.insert("results".into(), Json::Array(results));
+        let request = if requests.is_empty() {
+            Request::None
+        } else {
+            Request::Include(requests)
+        };
+        Ok(finish(aggregate, request, ignore_errors))
+    }
+
+    /// The first condition that is false, or `None` when all hold.
+    fn first_false(
+        &self,
+        conditions: &[Node],
+        scope: &Arc<Scope>,
+    ) -> Result<Option<String>, String> {
+        for condition in conditions {
+            let text = match &condition.value {
+                NodeValue::Bool(true) => continue,
+                NodeValue::Bool(false) => return Ok(Some("False".into())),
+                _ => condition.scalar_text().unwrap_or_default(),
+            };
+            match self.ctx.templar.evaluate_condition(&text, scope) {
+                Ok(true) => {}
+                Ok(false) => return Ok(Some(text)),
+                Err(error) => return Err(conditional_error(&text, &error)),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Runs the action once, or until `until` holds.
+    fn run_with_retries(
+        &mut self,
+        task: &Task,
+        entry: &Entry,
+        inherited: &Inherited,
+        host: &str,
+        scope: &Arc<Scope>,
+        loop_vars: &[(String, Value)],
+    ) -> Result<(ModuleResult, Request), String> {
+        let Some(until) = &task.keywords.until else {
+            let (result, request) =
+                self.run_action(task, entry, inherited, host, scope, loop_vars)?;
+            return Ok((
+                self.apply_result_conditions(task, inherited, host, loop_vars, result)?,
+                request,
+            ));
+        };
+        let number = |node: Option<&Node>, default: i64| -> Result<i64, String> {
+            match node {
+                None => Ok(default),
+                Some(node) => {
+                    let value =
+                        node_to_value(node, None, &mut Vec::new()).map_err(|e| e.to_string())?;
+                    let rendered = self
+                        .ctx
+                        .templar
+                        .render_value(&value, scope)
+                        .map_err(|e| e.to_string())?;
+                    rendered
+                        .as_i64()
+                        .or_else(|| rendered.as_str().and_then(|s| s.trim().parse().ok()))
+                        .ok_or_else(|| {
+                            format!(
+                                "expected an integer, got {}",
+                                stackbook_template::python::python_str(&rendered)
+                            )
+                        })
+                }
+            }
+        };
+        let retries = number(task.keywords.retries.as_ref(), 3)?.max(0) as u32;
+        let delay = number(task.keywords.delay.as_ref(), 5)?.max(0) as u64;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let (result, request) =
+                self.run_action(task, entry, inherited, host, scope, loop_vars)?;
+            let mut result =
+                self.apply_result_conditions(task, inherited, host, loop_vars, result)?;
+            let register_scope =
+                self.scope_with_result(task, inherited, host, loop_vars, &result)?;
+            let done = self.first_false(until, &register_scope)?.is_none();
+            result.insert("attempts".into(), Json::from(attempt));
+            if done {
+                result.remove("failed");
+                return Ok((result, request));
+            }
+            if attempt > retries {
+                result.insert("failed".into(), Json::Bool(true));
+                return Ok((result, request));
+            }
+            self.ctx.sink.emit(&Event::Retry {
+                task: task.name.clone().unwrap_or_else(|| task.action.clone()),
+                host: host.to_string(),
+                attempt,
+                retries: retries + 1,
+            });
+            std::thread::sleep(Duration::from_secs(delay));
+        }
+    }
+
+    fn scope_with_result(
+        &self,
+        task: &Task,
+        inherited: &Inherited,
+        host: &str,
+        loop_vars: &[(String, Value)],
+        result: &ModuleResult,
+    ) -> Result<Arc<Scope>, String> {
+        let mut vars = loop_vars.to_vec();
+        if let Some(name) = &task.keywords.register {
+            vars.push((name.clone(), from_json(&Json::Object(result.clone()))));
+        }
+        self.scope(host, inherited, &task.keywords.vars, &vars)
+            .map_err(|e| e.to_string())
+    }
+
+    /// `changed_when` and `failed_when`, which may read the registered result.
+    fn apply_result_conditions(
+        &self,
+        task: &Task,
+        inherited: &Inherited,
+        host: &str,
+        loop_vars: &[(String, Value)],
+        mut result: ModuleResult,
+    ) -> Result<ModuleResult, String> {
+        if task.keywords.changed_when.is_none() && task.keywords.failed_when.is_none() {
+            return Ok(result);
+        }
+        if result.get("skipped").and_then(Json::as_bool) == Some(true) {
+            return Ok(result);
+        }
+        let scope = self.scope_with_result(task, inherited, host, loop_vars, &result)?;
+        if let Some(conditions) = &task.keywords.changed_when {
+            let changed = self.first_false(conditions, &scope)?.is_none();
+            result.insert("changed".into(), Json::Bool(changed));
+        }
+        if let Some(conditions) = &task.keywords.failed_when {
+            let failed = self.first_false(conditions, &scope)?.is_none();
+            result.insert("failed_when_result".into(), Json::Bool(failed));
+            if failed {
+                result.insert("failed".into(), Json::Bool(true));
+            } else {
+                result.remove("failed");
+            }
+        }
+        Ok(result)
+    }
+
+    fn run_action(
+        &mut self,
+        task: &Task,
+        entry: &Entry,
+        inherited: &Inherited,
+        host: &str,
+        scope: &Arc<Scope>,
+        loop_vars: &[(String, Value)],
+    ) -> Result<(ModuleResult, Request), String> {
+        let raw = raw_arguments(&task.args, &entry.fqcn, entry.free_form)?;
+        let raw_keys: &[&str] = match &entry.action {
+            Action::Module(module) => module.raw_arguments(),
+            Action::Builtin(_) => &[],
+        };
+        let args = template_arguments(&self.ctx.templar, scope, &raw, raw_keys, &self.omit).map_err(|(key, error)| {
+            format!(
+                "Task failed: Finalization of task args for '{}' failed: Error while resolving value for '{key}': {error}",
+                entry.fqcn
+            )
+        })?;
+        match &entry.action {
+            Action::Module(module) => {
+                let environment = self.environment(inherited, task, scope)?;
+                let check_mode = self.check_mode(task, inherited, scope);
+                let search_dirs = self.search_dirs(inherited);
+                let context = ModuleContext {
+                    host,
+                    check_mode,
+                    diff: self.ctx.options.diff,
+                    environment: &environment,
+                    search_dirs: &search_dirs,
+                    templar: &self.ctx.templar,
+                    scope,
+                };
+                Ok((module.run(&context, args), Request::None))
+            }
+            Action::Builtin(Builtin::SetFact) => {
+                let mut facts = args.as_object().cloned().unwrap_or_default();
+                facts.remove("cacheable");
+                if facts.is_empty() {
+                    return Err("No key/value pairs provided, at least one is required for this action to succeed".into());
+                }
+                for key in facts.keys() {
+                    if !stackbook_syntax::playbook::is_valid_var_name(key) {
+                        return Err(format!(
+                            "The variable name '{key}' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores."
+                        ));
+                    }
+                }
+                let mut result = crate::modules::done(false);
+                result.insert("ansible_facts".into(), Json::Object(facts));
+                Ok((result, Request::None))
+            }
+            Action::Builtin(Builtin::IncludeVars) => self
+                .include_vars(&args, inherited)
+                .map(|r| (r, Request::None)),
+            Action::Builtin(Builtin::IncludeTasks | Builtin::ImportTasks) => {
+                let file = args
+                    .get("_raw_params")
+                    .or_else(|| args.get("file"))
+                    .and_then(Json::as_str)
+                    .ok_or("include_tasks needs a file name")?
+                    .to_string();
+                let mut params = loop_vars.to_vec();
+                params.retain(|(name, _)| name != "ansible_loop");
+                let mut result = crate::modules::done(false);
+                result.insert("include".into(), Json::String(file.clone()));
+                Ok((result, Request::Include(vec![(file, params)])))
+            }
+            Action::Builtin(Builtin::IncludeRole) => {
+                Err("include_role/import_role are not supported yet".into())
+            }
+            Action::Builtin(Builtin::Meta) => Err("meta cannot be used here".into()),
+        }
+    }
+
+    fn include_vars(&mut self, args: &Json, inherited: &Inherited) -> Result<ModuleResult, String> {
+        let file = args
+            .get("_raw_params")
+            .or_else(|| args.get("file"))
+            .and_then(Json::as_str)
+            .ok_or("include_vars needs a file (include_vars: file.yml)")?
+            .to_string();
+        let path = self
+            .search_dirs(inherited)
+            .iter()
+            .flat_map(|dir| [dir.join("vars").join(&file), dir.join(&file)])
+            .find(|p| p.is_file())
+            .ok_or_else(|| format!("Could not find or access '{file}'"))?;
+        let display = inherited.display_dir.join(&file).display().to_string();
+        let vars = self
+            .read_vars_file(&path, &display)
+            .map_err(|e| e.to_string())?;
+        let mut facts = Map::new();
+        for (name, value) in vars {
+            facts.insert(name, to_json(&value));
+        }
+        let facts = match args.get("name").and_then(Json::as_str) {
+            Some(name) => {
+                let mut wrapped = Map::new();
+                wrapped.insert(name.to_string(), Json::Object(facts));
+                wrapped
+            }
+            None => facts,
+        };
+        let mut result = crate::modules::done(false);
+        result.insert("ansible_facts".into(), Json::Object(facts));
+        result.insert("ansible_included_var_files".into(), json!([display]));
+        Ok(result)
+    }
+
+    fn environment(
+        &self,
+        inherited: &Inherited,
+        task: &Task,
+        scope: &Arc<Scope>,
+    ) -> Result<Vec<(String, String)>, String> {
+        let mut environment = Vec::new();
+        for node in inherited
+            .environment
+            .iter()
+            .chain(task.keywords.environment.iter())
+        {
+            let raw = node_to_value(node, None, &mut Vec::new()).map_err(|e| e.to_string())?;
+            let rendered = self
+                .ctx
+                .templar
+                .render_value(&raw, scope)
+                .map_err(|e| format!("Error while resolving 'environment': {e}"))?;
+            let json = to_json(&rendered);
+            let Some(map) = json.as_object() else {
+                return Err("'environment' must be a mapping".into());
+            };
+            for (key, value) in map {
+                let text = match value {
+                    Json::String(s) => s.clone(),
+                    other => stackbook_template::python::python_str(&from_json(other)),
+                };
+                environment.retain(|(k, _)| k != key);
+                environment.push((key.clone(), text));
+            }
+        }
+        Ok(environment)
+    }
+
+    fn check_mode(&self, task: &Task, inherited: &Inherited, scope: &Arc<Scope>) -> bool {
+        match task
+            .keywords
+            .check_mode
+            .as_ref()
+            .or(inherited.check_mode.as_ref())
+        {
+            Some(node) => self
+                .keyword_bool(Some(node), scope)
+                .unwrap_or(self.ctx.options.check),
+            None => self.ctx.options.check,
+        }
+    }
+}
+
+fn conditional_error(condition: &str, error: &TemplateError) -> String {
+    format!("Task failed: Conditional result evaluation of '{condition}' failed: {error}")
+}
+
+fn skipped_result(false_condition: &str) -> ModuleResult {
+    let mut result = Map::new();
+    result.insert("changed".into(), Json::Bool(false));
+    result.insert(
+        "false_condition".into(),
+        Json::String(false_condition.to_string()),
+    );
+    result.insert(
+        "skip_reason".into(),
+        Json::String("Conditional result was False".into()),
+    );
+    result.insert("skipped".into(), Json::Bool(true));
+    result
+}
+
+fn skipped_outcome(false_condition: &str) -> HostOutcome {
+    HostOutcome {
+        status: Status::Skipped,
+        result: skipped_result(false_condition),
+        ignored: false,
+        request: Request::None,
+    }
+}
+
+fn status_of(result: &ModuleResult) -> Status {
+    if result.get("failed").and_then(Json::as_bool) == Some(true) {
+        Status::Failed
+    } else if result.get("skipped").and_then(Json::as_bool) == Some(true) {
+        Status::Skipped
+    } else if result
+        .get("changed")
+        .and_then(|v| v.as_bool().or_else(|| crate::modules::args::to_bool(v)))
+        == Some(true)
+    {
+        Status::Changed
+    } else {
+        Status::Ok
+    }
+}
+
+fn finish(result: ModuleResult, request: Request, ignore_errors: bool) -> HostOutcome {
+    let status = status_of(&result);
+    HostOutcome {
+        status,
+        ignored: status == Status::Failed && ignore_errors,
+        request: if status == Status::Failed {
+            Request::None
+        } else {
+            request
+        },
+        result,
+    }
+}
+
+fn censor(result: &ModuleResult) -> Json {
+    let mut censored = Map::new();
+    censored.insert("censored".into(), Json::String(CENSORED.into()));
+    censored.insert(
+        "changed".into(),
+        result.get("changed").cloned().unwrap_or(Json::Bool(false)),
+    );
+    if let Some(failed) = result.get("failed") {
+        censored.insert("failed".into(), failed.clone());
+    }
+    Json::Object(censored)
+}
+
+fn collect_strings(json: &Json, out: &mut Vec<String>) {
+    match json {
+        Json::String(text) => out.push(text.clone()),
+        Json::Array(items) => items.iter().for_each(|item| collect_strings(item, out)),
+        Json::Object(map) => map
+            .iter()
+            .filter(|(k, _)| k.as_str() != "cmd")
+            .for_each(|(_, v)| collect_strings(v, out)),
+        _ => {}
+    }
+}
