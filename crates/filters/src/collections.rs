@@ -7,10 +7,13 @@
 
 use std::cmp::Ordering;
 
-use minijinja::value::{Kwargs, Rest, Value, ValueKind};
 use minijinja::Error;
+use minijinja::value::{Kwargs, Rest, Value, ValueKind};
 
-use crate::util::{attr_path, invalid, is_mapping, is_sequence, map_entries, new_map, py_contains, py_eq, require_defined, to_vec, type_error};
+use crate::util::{
+    attr_path, invalid, is_mapping, is_sequence, map_entries, new_map, py_contains, py_eq,
+    require_defined, to_vec, type_error,
+};
 
 /// Python's `<` ordering between two values; `None` when Python would
 /// raise `TypeError` (e.g. `1 < 'a'`, or any dict comparison).
@@ -47,13 +50,18 @@ pub(crate) fn py_sort<T>(items: &mut [T], key: impl Fn(&T) -> &Value) -> Result<
         let (a, b) = (key(x), key(y));
         py_cmp(a, b).unwrap_or_else(|| {
             if failure.is_none() {
-                failure = Some((crate::repr::python_type_name(a).into(), crate::repr::python_type_name(b).into()));
+                failure = Some((
+                    crate::repr::python_type_name(a).into(),
+                    crate::repr::python_type_name(b).into(),
+                ));
             }
             Ordering::Equal
         })
     });
     match failure {
-        Some((a, b)) => Err(invalid(format!("'<' not supported between instances of '{a}' and '{b}'"))),
+        Some((a, b)) => Err(invalid(format!(
+            "'<' not supported between instances of '{a}' and '{b}'"
+        ))),
         None => Ok(()),
     }
 }
@@ -69,7 +77,9 @@ fn fold(v: &Value, case_sensitive: bool) -> Value {
 /// `unique(case_sensitive=False, attribute=None)`: first occurrence wins.
 pub(crate) fn unique(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
     let items = to_vec("unique", value)?;
-    let case_sensitive = kwargs.get::<Option<bool>>("case_sensitive")?.unwrap_or(false);
+    let case_sensitive_arg = kwargs.get::<Option<bool>>("case_sensitive")?;
+    let explicit_insensitive = case_sensitive_arg == Some(false);
+    let case_sensitive = case_sensitive_arg.unwrap_or(false);
     let attribute: Option<String> = kwargs.get("attribute")?;
     kwargs.assert_all_used()?;
     let mut seen: Vec<Value> = Vec::new();
@@ -80,6 +90,16 @@ pub(crate) fn unique(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
             None => item.clone(),
         };
         let key = fold(&key, case_sensitive);
+        // Jinja's unique needs hashable keys; Ansible's fallback cannot
+        // honour `attribute`/`case_sensitive=False`, so it fails too.
+        if (attribute.is_some() || explicit_insensitive)
+            && matches!(key.kind(), ValueKind::Seq | ValueKind::Map)
+        {
+            return Err(invalid(format!(
+                "Jinja2's unique filter failed and we cannot fall back to Ansible's version as it does not support the parameters supplied: unhashable type: '{}'",
+                crate::repr::python_type_name(&key)
+            )));
+        }
         if !py_contains(&seen, &key) {
             seen.push(key);
             out.push(item);
@@ -109,14 +129,20 @@ pub(crate) fn union(a: &Value, b: &Value) -> Result<Value, Error> {
 /// `intersect`: items of `a` that are also in `b`.
 pub(crate) fn intersect(a: &Value, b: &Value) -> Result<Value, Error> {
     let other = to_vec("intersect", b)?;
-    let items = to_vec("intersect", a)?.into_iter().filter(|x| py_contains(&other, x)).collect();
+    let items = to_vec("intersect", a)?
+        .into_iter()
+        .filter(|x| py_contains(&other, x))
+        .collect();
     Ok(Value::from(dedup(items)))
 }
 
 /// `difference`: items of `a` that are not in `b`.
 pub(crate) fn difference(a: &Value, b: &Value) -> Result<Value, Error> {
     let other = to_vec("difference", b)?;
-    let items = to_vec("difference", a)?.into_iter().filter(|x| !py_contains(&other, x)).collect();
+    let items = to_vec("difference", a)?
+        .into_iter()
+        .filter(|x| !py_contains(&other, x))
+        .collect();
     Ok(Value::from(dedup(items)))
 }
 
@@ -124,7 +150,11 @@ pub(crate) fn difference(a: &Value, b: &Value) -> Result<Value, Error> {
 pub(crate) fn symmetric_difference(a: &Value, b: &Value) -> Result<Value, Error> {
     let xs = to_vec("symmetric_difference", a)?;
     let ys = to_vec("symmetric_difference", b)?;
-    let mut items: Vec<Value> = xs.iter().filter(|x| !py_contains(&ys, x)).cloned().collect();
+    let mut items: Vec<Value> = xs
+        .iter()
+        .filter(|x| !py_contains(&ys, x))
+        .cloned()
+        .collect();
     items.extend(ys.iter().filter(|y| !py_contains(&xs, y)).cloned());
     Ok(Value::from(dedup(items)))
 }
@@ -162,10 +192,21 @@ pub(crate) fn flatten(value: &Value, levels: Option<i64>, kwargs: Kwargs) -> Res
 }
 
 /// `dict2items(key_name='key', value_name='value')`.
-pub(crate) fn dict2items(value: &Value, key_name: Option<&str>, value_name: Option<&str>, kwargs: Kwargs) -> Result<Value, Error> {
+pub(crate) fn dict2items(
+    value: &Value,
+    key_name: Option<&str>,
+    value_name: Option<&str>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
     require_defined("dict2items", value)?;
-    let key_name = key_name.map(str::to_owned).or(kwargs.get::<Option<String>>("key_name")?).unwrap_or_else(|| "key".into());
-    let value_name = value_name.map(str::to_owned).or(kwargs.get::<Option<String>>("value_name")?).unwrap_or_else(|| "value".into());
+    let key_name = key_name
+        .map(str::to_owned)
+        .or(kwargs.get::<Option<String>>("key_name")?)
+        .unwrap_or_else(|| "key".into());
+    let value_name = value_name
+        .map(str::to_owned)
+        .or(kwargs.get::<Option<String>>("value_name")?)
+        .unwrap_or_else(|| "value".into());
     kwargs.assert_all_used()?;
     if !is_mapping(value) {
         return Err(invalid(format!(
@@ -175,16 +216,32 @@ pub(crate) fn dict2items(value: &Value, key_name: Option<&str>, value_name: Opti
     }
     let items = map_entries("dict2items", value)?
         .into_iter()
-        .map(|(k, v)| new_map(vec![(Value::from(key_name.as_str()), k), (Value::from(value_name.as_str()), v)]))
+        .map(|(k, v)| {
+            new_map(vec![
+                (Value::from(key_name.as_str()), k),
+                (Value::from(value_name.as_str()), v),
+            ])
+        })
         .collect::<Vec<_>>();
     Ok(Value::from(items))
 }
 
 /// `items2dict(key_name='key', value_name='value')`.
-pub(crate) fn items2dict(value: &Value, key_name: Option<&str>, value_name: Option<&str>, kwargs: Kwargs) -> Result<Value, Error> {
+pub(crate) fn items2dict(
+    value: &Value,
+    key_name: Option<&str>,
+    value_name: Option<&str>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
     require_defined("items2dict", value)?;
-    let key_name = key_name.map(str::to_owned).or(kwargs.get::<Option<String>>("key_name")?).unwrap_or_else(|| "key".into());
-    let value_name = value_name.map(str::to_owned).or(kwargs.get::<Option<String>>("value_name")?).unwrap_or_else(|| "value".into());
+    let key_name = key_name
+        .map(str::to_owned)
+        .or(kwargs.get::<Option<String>>("key_name")?)
+        .unwrap_or_else(|| "key".into());
+    let value_name = value_name
+        .map(str::to_owned)
+        .or(kwargs.get::<Option<String>>("value_name")?)
+        .unwrap_or_else(|| "value".into());
     kwargs.assert_all_used()?;
     if !is_sequence(value) {
         return Err(invalid(format!(
@@ -197,8 +254,12 @@ pub(crate) fn items2dict(value: &Value, key_name: Option<&str>, value_name: Opti
         if !is_mapping(&item) {
             return Err(invalid("items2dict requires a list of dictionaries"));
         }
-        let k = item.get_item(&Value::from(key_name.as_str())).unwrap_or(Value::UNDEFINED);
-        let v = item.get_item(&Value::from(value_name.as_str())).unwrap_or(Value::UNDEFINED);
+        let k = item
+            .get_item(&Value::from(key_name.as_str()))
+            .unwrap_or(Value::UNDEFINED);
+        let v = item
+            .get_item(&Value::from(value_name.as_str()))
+            .unwrap_or(Value::UNDEFINED);
         if k.is_undefined() || v.is_undefined() {
             return Err(invalid(format!(
                 "items2dict requires each dictionary in the list to contain the keys '{key_name}' and '{value_name}'"
@@ -247,7 +308,12 @@ impl ListMerge {
 }
 
 /// Ansible's `merge_hash(x, y, recursive, list_merge)`: `y` wins.
-fn merge_hash(x: &Value, y: &Value, recursive: bool, list_merge: ListMerge) -> Result<Value, Error> {
+fn merge_hash(
+    x: &Value,
+    y: &Value,
+    recursive: bool,
+    list_merge: ListMerge,
+) -> Result<Value, Error> {
     let mut out = map_entries("combine", x)?;
     for (key, y_value) in map_entries("combine", y)? {
         let Some(slot) = out.iter_mut().find(|(k, _)| py_eq(k, &key)) else {
@@ -256,7 +322,11 @@ fn merge_hash(x: &Value, y: &Value, recursive: bool, list_merge: ListMerge) -> R
         };
         let x_value = slot.1.clone();
         slot.1 = if is_mapping(&x_value) && is_mapping(&y_value) {
-            if recursive { merge_hash(&x_value, &y_value, recursive, list_merge)? } else { y_value }
+            if recursive {
+                merge_hash(&x_value, &y_value, recursive, list_merge)?
+            } else {
+                y_value
+            }
         } else if x_value.kind() == ValueKind::Seq && y_value.kind() == ValueKind::Seq {
             let xs = to_vec("combine", &x_value)?;
             let ys = to_vec("combine", &y_value)?;
@@ -266,12 +336,14 @@ fn merge_hash(x: &Value, y: &Value, recursive: bool, list_merge: ListMerge) -> R
                 ListMerge::Append => Value::from(xs.into_iter().chain(ys).collect::<Vec<_>>()),
                 ListMerge::Prepend => Value::from(ys.into_iter().chain(xs).collect::<Vec<_>>()),
                 ListMerge::AppendRp => {
-                    let mut v: Vec<Value> = xs.into_iter().filter(|z| !py_contains(&ys, z)).collect();
+                    let mut v: Vec<Value> =
+                        xs.into_iter().filter(|z| !py_contains(&ys, z)).collect();
                     v.extend(ys);
                     Value::from(v)
                 }
                 ListMerge::PrependRp => {
-                    let kept: Vec<Value> = xs.into_iter().filter(|z| !py_contains(&ys, z)).collect();
+                    let kept: Vec<Value> =
+                        xs.into_iter().filter(|z| !py_contains(&ys, z)).collect();
                     Value::from(ys.into_iter().chain(kept).collect::<Vec<_>>())
                 }
             }
@@ -286,8 +358,15 @@ fn merge_hash(x: &Value, y: &Value, recursive: bool, list_merge: ListMerge) -> R
 pub(crate) fn combine(value: &Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
     require_defined("combine", value)?;
     let recursive = kwargs.get::<Option<bool>>("recursive")?.unwrap_or(false);
-    let list_merge = ListMerge::parse(kwargs.get::<Option<&str>>("list_merge")?.unwrap_or("replace"))?;
-    if let Some(extra) = kwargs.args().next() {
+    let list_merge = ListMerge::parse(
+        kwargs
+            .get::<Option<&str>>("list_merge")?
+            .unwrap_or("replace"),
+    )?;
+    if let Some(extra) = kwargs
+        .args()
+        .find(|a| *a != "recursive" && *a != "list_merge")
+    {
         return Err(invalid(format!(
             "'recursive' and 'list_merge' are the only valid keyword arguments, got {extra:?}"
         )));
@@ -316,8 +395,10 @@ pub(crate) fn combine(value: &Value, others: Rest<Value>, kwargs: Kwargs) -> Res
     Ok(result)
 }
 
+/// Python returns tuples here, but Ansible 2.19 converts template results
+/// to lists, so lists are what users see.
 fn tuple(values: Vec<Value>) -> Value {
-    Value::from(minijinja::value::Tuple::new(values))
+    Value::from(values)
 }
 
 /// `zip(*others)`: Python's `zip`, as a list of tuples.
@@ -328,12 +409,18 @@ pub(crate) fn zip(value: &Value, others: Rest<Value>) -> Result<Value, Error> {
     }
     let n = lists.iter().map(Vec::len).min().unwrap_or(0);
     Ok(Value::from(
-        (0..n).map(|i| tuple(lists.iter().filter_map(|l| l.get(i).cloned()).collect())).collect::<Vec<_>>(),
+        (0..n)
+            .map(|i| tuple(lists.iter().filter_map(|l| l.get(i).cloned()).collect()))
+            .collect::<Vec<_>>(),
     ))
 }
 
 /// `zip_longest(*others, fillvalue=None)`.
-pub(crate) fn zip_longest(value: &Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+pub(crate) fn zip_longest(
+    value: &Value,
+    others: Rest<Value>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
     let fill: Option<Value> = kwargs.get("fillvalue")?;
     kwargs.assert_all_used()?;
     let fill = fill.unwrap_or(Value::from(()));
@@ -344,7 +431,14 @@ pub(crate) fn zip_longest(value: &Value, others: Rest<Value>, kwargs: Kwargs) ->
     let n = lists.iter().map(Vec::len).max().unwrap_or(0);
     Ok(Value::from(
         (0..n)
-            .map(|i| tuple(lists.iter().map(|l| l.get(i).cloned().unwrap_or_else(|| fill.clone())).collect()))
+            .map(|i| {
+                tuple(
+                    lists
+                        .iter()
+                        .map(|l| l.get(i).cloned().unwrap_or_else(|| fill.clone()))
+                        .collect(),
+                )
+            })
             .collect::<Vec<_>>(),
     ))
 }
@@ -370,7 +464,9 @@ pub(crate) fn product(value: &Value, others: Rest<Value>, kwargs: Kwargs) -> Res
         }
         result = next;
     }
-    Ok(Value::from(result.into_iter().map(tuple).collect::<Vec<_>>()))
+    Ok(Value::from(
+        result.into_iter().map(tuple).collect::<Vec<_>>(),
+    ))
 }
 
 /// `join(d='', attribute=None)`: items are converted with Python's `str()`.
@@ -421,11 +517,60 @@ pub(crate) fn dict(value: Option<Value>, kwargs: Kwargs) -> Result<Value, Error>
 /// `first`: the first item, undefined for an empty sequence.
 pub(crate) fn first(value: &Value) -> Result<Value, Error> {
     require_defined("first", value)?;
-    Ok(to_vec("first", value)?.into_iter().next().unwrap_or(Value::UNDEFINED))
+    Ok(to_vec("first", value)?
+        .into_iter()
+        .next()
+        .unwrap_or(Value::UNDEFINED))
 }
 
 /// `last`: the last item, undefined for an empty sequence.
 pub(crate) fn last(value: &Value) -> Result<Value, Error> {
     require_defined("last", value)?;
     Ok(to_vec("last", value)?.pop().unwrap_or(Value::UNDEFINED))
+}
+
+/// `sort(reverse=False, case_sensitive=False, attribute=None)`: Jinja's
+/// sort with Python's ordering (mixed types are an error, not a guess).
+pub(crate) fn sort(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
+    let items = to_vec("sort", value)?;
+    let reverse = kwargs.get::<Option<bool>>("reverse")?.unwrap_or(false);
+    let case_sensitive = kwargs
+        .get::<Option<bool>>("case_sensitive")?
+        .unwrap_or(false);
+    let attribute: Option<String> = kwargs.get("attribute")?;
+    kwargs.assert_all_used()?;
+    let attrs: Vec<String> = attribute
+        .map(|a| {
+            a.split(',')
+                .map(|p| p.trim().to_owned())
+                .filter(|p| !p.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut keyed: Vec<(Value, Value)> = items
+        .into_iter()
+        .map(|item| {
+            let key = match attrs.as_slice() {
+                [] => fold(&item, case_sensitive),
+                [one] => fold(&attr_path(&item, one), case_sensitive),
+                many => Value::from(
+                    many.iter()
+                        .map(|a| fold(&attr_path(&item, a), case_sensitive))
+                        .collect::<Vec<_>>(),
+                ),
+            };
+            (key, item)
+        })
+        .collect();
+    if let Some((k, _)) = keyed.iter().find(|(k, _)| k.is_undefined()) {
+        let _ = k;
+        return Err(invalid("sort: an item lacks the sort attribute"));
+    }
+    py_sort(&mut keyed, |p| &p.0)?;
+    if reverse {
+        keyed.reverse();
+    }
+    Ok(Value::from(
+        keyed.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+    ))
 }

@@ -24,9 +24,9 @@ pub fn escape_backslashes(template: &str) -> Cow<'_, str> {
     while let Some(pos) = rest.find('{') {
         out.push_str(&rest[..pos]);
         let tail = &rest[pos..];
-        if tail.starts_with("{{") {
+        if let Some(expr) = tail.strip_prefix("{{") {
             out.push_str("{{");
-            rest = rewrite_expression(&tail[2..], &mut out);
+            rest = rewrite_expression(expr, &mut out);
         } else if tail.starts_with("{#") {
             let end = tail.find("#}").map_or(tail.len(), |e| e + 2);
             out.push_str(&tail[..end]);
@@ -57,9 +57,9 @@ fn rewrite_expression<'a>(mut s: &'a str, out: &mut String) -> &'a str {
         let Some(c) = s.chars().next() else {
             return s;
         };
-        if s.starts_with("}}") {
+        if let Some(after) = s.strip_prefix("}}") {
             out.push_str("}}");
-            return &s[2..];
+            return after;
         }
         if c == '\'' || c == '"' {
             // Jinja's string token: a backslash escapes the next character.
@@ -121,8 +121,18 @@ fn statement_end(s: &str) -> usize {
 }
 
 fn is_raw_start(stmt: &str) -> bool {
-    stmt.trim_start_matches("{%").trim_start_matches('-').trim_start().starts_with("raw")
-        && stmt.trim_start_matches("{%").trim_start_matches('-').trim().trim_end_matches("%}").trim_end_matches('-').trim() == "raw"
+    stmt.trim_start_matches("{%")
+        .trim_start_matches('-')
+        .trim_start()
+        .starts_with("raw")
+        && stmt
+            .trim_start_matches("{%")
+            .trim_start_matches('-')
+            .trim()
+            .trim_end_matches("%}")
+            .trim_end_matches('-')
+            .trim()
+            == "raw"
 }
 
 fn find_endraw(s: &str) -> usize {
@@ -130,7 +140,9 @@ fn find_endraw(s: &str) -> usize {
     while let Some(p) = s[from..].find("{%") {
         let start = from + p;
         let end = statement_end(&s[start..]) + start;
-        let inner = s[start + 2..end.saturating_sub(2).max(start + 2)].trim_matches('-').trim();
+        let inner = s[start + 2..end.saturating_sub(2).max(start + 2)]
+            .trim_matches('-')
+            .trim();
         if inner == "endraw" {
             return start;
         }
@@ -147,9 +159,18 @@ mod tests {
     fn doubles_backslashes_in_expressions_only() {
         assert_eq!(escape_backslashes(r"{{ 'a\nb' }}"), r"{{ 'a\\nb' }}");
         assert_eq!(escape_backslashes(r#"{{ 'x\'"' }}"#), r#"{{ 'x\\\'"' }}"#);
-        assert_eq!(escape_backslashes(r"{% set s = 'a\nb' %}{{ s }}"), r"{% set s = 'a\nb' %}{{ s }}");
-        assert_eq!(escape_backslashes(r"{% raw %}{{ '\n' }}{% endraw %}"), r"{% raw %}{{ '\n' }}{% endraw %}");
+        assert_eq!(
+            escape_backslashes(r"{% set s = 'a\nb' %}{{ s }}"),
+            r"{% set s = 'a\nb' %}{{ s }}"
+        );
+        assert_eq!(
+            escape_backslashes(r"{% raw %}{{ '\n' }}{% endraw %}"),
+            r"{% raw %}{{ '\n' }}{% endraw %}"
+        );
         assert_eq!(escape_backslashes("plain"), "plain");
-        assert_eq!(escape_backslashes(r"{{ 'unterminated\"), r"{{ 'unterminated\");
+        assert_eq!(
+            escape_backslashes(r"{{ 'unterminated\"),
+            r"{{ 'unterminated\"
+        );
     }
 }

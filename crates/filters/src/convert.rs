@@ -16,7 +16,13 @@ use crate::util::{require_defined, to_vec};
 pub(crate) fn ansible_bool(value: &Value) -> bool {
     let text = match value.kind() {
         ValueKind::String => value.as_str().unwrap_or_default().to_lowercase(),
-        ValueKind::Bool => if value.is_true() { "true".into() } else { "false".into() },
+        ValueKind::Bool => {
+            if value.is_true() {
+                "true".into()
+            } else {
+                "false".into()
+            }
+        }
         ValueKind::Number if value.is_integer() => value.to_string(),
         // Anything else falls back to `value == 1` (deprecated in Ansible).
         _ => return crate::util::as_f64(value) == Some(1.0),
@@ -49,7 +55,11 @@ fn parse_int(s: &str, base: u32) -> Option<i128> {
         0 => (10, body),
         b => (b, body),
     };
-    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+    {
         return None;
     }
     let cleaned: String = digits.chars().filter(|&c| c != '_').collect();
@@ -63,13 +73,23 @@ fn parse_float(s: &str) -> Option<f64> {
     let lower = t.to_ascii_lowercase();
     let body = lower.trim_start_matches(['+', '-']);
     if matches!(body, "inf" | "infinity" | "nan") {
-        return lower.parse::<f64>().ok().or(Some(if lower.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY }));
+        return lower
+            .parse::<f64>()
+            .ok()
+            .or(Some(if lower.starts_with('-') {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            }));
     }
     if t.is_empty() || t.contains("__") || t.starts_with('_') || t.ends_with('_') {
         return None;
     }
     let cleaned: String = t.chars().filter(|&c| c != '_').collect();
-    if cleaned.chars().any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E') {
+    if cleaned
+        .chars()
+        .any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
+    {
         return None;
     }
     cleaned.parse::<f64>().ok()
@@ -83,11 +103,18 @@ fn int_value(n: i128) -> Value {
 }
 
 /// `int(default=0, base=10)` with Jinja's fallbacks.
-pub(crate) fn int(value: &Value, default: Option<Value>, base: Option<u32>, kwargs: Kwargs) -> Result<Value, Error> {
+pub(crate) fn int(
+    value: &Value,
+    default: Option<Value>,
+    base: Option<u32>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
     require_defined("int", value)?;
     let default = match default {
         Some(d) => d,
-        None => kwargs.get::<Option<Value>>("default")?.unwrap_or(Value::from(0)),
+        None => kwargs
+            .get::<Option<Value>>("default")?
+            .unwrap_or(Value::from(0)),
     };
     let base = match base {
         Some(b) => b,
@@ -120,12 +147,18 @@ pub(crate) fn float(value: &Value, default: Option<Value>, kwargs: Kwargs) -> Re
     require_defined("float", value)?;
     let default = match default {
         Some(d) => d,
-        None => kwargs.get::<Option<Value>>("default")?.unwrap_or(Value::from(0.0)),
+        None => kwargs
+            .get::<Option<Value>>("default")?
+            .unwrap_or(Value::from(0.0)),
     };
     kwargs.assert_all_used()?;
     Ok(match value.kind() {
-        ValueKind::Bool | ValueKind::Number => crate::util::as_f64(value).map_or(default, Value::from),
-        ValueKind::String => parse_float(value.as_str().unwrap_or_default()).map_or(default, Value::from),
+        ValueKind::Bool | ValueKind::Number => {
+            crate::util::as_f64(value).map_or(default, Value::from)
+        }
+        ValueKind::String => {
+            parse_float(value.as_str().unwrap_or_default()).map_or(default, Value::from)
+        }
         _ => default,
     })
 }
@@ -150,7 +183,12 @@ pub(crate) fn type_debug(value: &Value) -> String {
 }
 
 /// `ternary(true_val, false_val, none_val=None)`.
-pub(crate) fn ternary(value: &Value, true_val: Value, false_val: Value, none_val: Option<Value>) -> Result<Value, Error> {
+pub(crate) fn ternary(
+    value: &Value,
+    true_val: Value,
+    false_val: Value,
+    none_val: Option<Value>,
+) -> Result<Value, Error> {
     require_defined("ternary", value)?;
     if let Some(none_val) = none_val.filter(|v| !v.is_none())
         && value.is_none()
@@ -161,10 +199,17 @@ pub(crate) fn ternary(value: &Value, true_val: Value, false_val: Value, none_val
 }
 
 /// `default(default_value='', boolean=False)`, also available as `d`.
-pub(crate) fn default(value: &Value, other: Option<Value>, boolean: Option<bool>, kwargs: Kwargs) -> Result<Value, Error> {
+pub(crate) fn default(
+    value: &Value,
+    other: Option<Value>,
+    boolean: Option<bool>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
     let other = match other {
         Some(o) => o,
-        None => kwargs.get::<Option<Value>>("default_value")?.unwrap_or(Value::from("")),
+        None => kwargs
+            .get::<Option<Value>>("default_value")?
+            .unwrap_or(Value::from("")),
     };
     let boolean = match boolean {
         Some(b) => b,
@@ -181,7 +226,10 @@ pub(crate) fn default(value: &Value, other: Option<Value>, boolean: Option<bool>
 /// `mandatory(msg=None)`: fails on an undefined value.
 pub(crate) fn mandatory(value: &Value, msg: Option<&str>) -> Result<Value, Error> {
     if value.is_undefined() {
-        let detail = msg.map_or_else(|| "Mandatory variable not defined.".to_owned(), str::to_owned);
+        let detail = msg.map_or_else(
+            || "Mandatory variable not defined.".to_owned(),
+            str::to_owned,
+        );
         return Err(Error::new(ErrorKind::UndefinedError, detail));
     }
     Ok(value.clone())

@@ -10,7 +10,7 @@
 //! let mut env = minijinja::Environment::new();
 //! stackbook_filters::add_to_environment(&mut env);
 //! let out = env.render_str("{{ 'yes' | bool }} {{ ['b', 'a'] | to_yaml }}", ()).unwrap();
-//! assert_eq!(out, "true [b, a]\n");
+//! assert_eq!(out, "True [b, a]\n");
 //! ```
 //!
 //! Stringification of native values is Python's (`['a', 'b']`, `True`,
@@ -22,6 +22,7 @@ pub mod compat;
 mod convert;
 mod lookups;
 mod predicates;
+pub mod pymethods;
 mod pyregex;
 mod repr;
 mod serialize;
@@ -51,6 +52,7 @@ pub fn add_to_environment(env: &mut Environment<'_>) {
     env.add_function("query", lookups::query);
     env.add_function("q", lookups::query);
     env.add_function("dict", collections::dict);
+    env.set_unknown_method_callback(pymethods::call_method);
 }
 
 fn add_filters(env: &mut Environment<'_>) {
@@ -99,6 +101,9 @@ fn add_filters(env: &mut Environment<'_>) {
     env.add_filter("first", collections::first);
     env.add_filter("last", collections::last);
     env.add_filter("extract", extract);
+    env.add_filter("sort", collections::sort);
+    env.add_filter("attr", attr);
+    env.add_filter("urlencode", text::urlencode);
 
     // Data formats.
     env.add_filter("to_json", serialize::to_json);
@@ -170,10 +175,23 @@ fn add_tests(env: &mut Environment<'_>) {
 fn extract(item: &Value, container: &Value, morekeys: Option<Value>) -> Result<Value, Error> {
     let mut value = container.get_item(item).unwrap_or(Value::UNDEFINED);
     if let Some(keys) = morekeys {
-        let keys = if keys.kind() == ValueKind::Seq { util::to_vec("extract", &keys)? } else { vec![keys] };
+        let keys = if keys.kind() == ValueKind::Seq {
+            util::to_vec("extract", &keys)?
+        } else {
+            vec![keys]
+        };
         for key in keys {
             value = value.get_item(&key).unwrap_or(Value::UNDEFINED);
         }
     }
     Ok(value)
+}
+
+/// Jinja's `attr(name)`: Python attribute access only, so a dict's keys are
+/// *not* attributes (`{'b': 1} | attr('b')` is undefined).
+fn attr(value: &Value, name: &str) -> Value {
+    if util::is_mapping(value) {
+        return Value::UNDEFINED;
+    }
+    value.get_attr(name).unwrap_or(Value::UNDEFINED)
 }

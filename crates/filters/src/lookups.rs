@@ -16,13 +16,26 @@ use minijinja::{Error, ErrorKind, State};
 use crate::util::{is_mapping, is_sequence, text_of, to_vec};
 
 /// The lookups this crate implements.
-pub const SUPPORTED_LOOKUPS: &[&str] = &["env", "file", "pipe", "lines", "vars", "first_found", "items", "list", "indexed_items", "dict"];
+pub const SUPPORTED_LOOKUPS: &[&str] = &[
+    "env",
+    "file",
+    "pipe",
+    "lines",
+    "vars",
+    "first_found",
+    "items",
+    "list",
+    "indexed_items",
+    "dict",
+];
 
 /// Errors raised by lookup plugins.
 #[derive(Debug, thiserror::Error)]
 pub enum LookupError {
     /// No plugin by that name exists here.
-    #[error("lookup plugin '{name}' not found (available: {available}; 'template' is provided by the engine)")]
+    #[error(
+        "lookup plugin '{name}' not found (available: {available}; 'template' is provided by the engine)"
+    )]
     Unknown {
         /// The requested plugin name.
         name: String,
@@ -92,7 +105,9 @@ impl From<LookupError> for Error {
 }
 
 fn var(state: &State, name: &str) -> Option<Value> {
-    state.lookup(name).filter(|v| !v.is_undefined() && !v.is_none())
+    state
+        .lookup(name)
+        .filter(|v| !v.is_undefined() && !v.is_none())
 }
 
 /// The directory relative lookups and commands run from: `playbook_dir`,
@@ -121,7 +136,10 @@ fn find_file(state: &State, term: &str) -> Option<PathBuf> {
     if p.is_absolute() {
         return p.exists().then(|| p.to_path_buf());
     }
-    search_path(state).into_iter().map(|d| d.join(term)).find(|c| c.exists())
+    search_path(state)
+        .into_iter()
+        .map(|d| d.join(term))
+        .find(|c| c.exists())
 }
 
 fn run_shell(state: &State, plugin: &'static str, cmd: &str) -> Result<String, LookupError> {
@@ -130,7 +148,10 @@ fn run_shell(state: &State, plugin: &'static str, cmd: &str) -> Result<String, L
         .arg(cmd)
         .current_dir(base_dir(state))
         .output()
-        .map_err(|source| LookupError::Spawn { cmd: cmd.to_owned(), source })?;
+        .map_err(|source| LookupError::Spawn {
+            cmd: cmd.to_owned(),
+            source,
+        })?;
     if !out.status.success() {
         return Err(LookupError::CommandFailed {
             plugin,
@@ -160,7 +181,12 @@ fn term_strings(plugin: &'static str, terms: &[Value]) -> Result<Vec<String>, Lo
 }
 
 /// Runs one lookup plugin and returns its raw list result.
-fn run_plugin(state: &State, name: &str, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+fn run_plugin(
+    state: &State,
+    name: &str,
+    terms: &[Value],
+    kwargs: &Kwargs,
+) -> Result<Vec<Value>, Error> {
     Ok(match name {
         "env" => {
             let default = kwargs.get::<Option<String>>("default")?.unwrap_or_default();
@@ -174,9 +200,15 @@ fn run_plugin(state: &State, name: &str, terms: &[Value], kwargs: &Kwargs) -> Re
             let lstrip = kwargs.get::<Option<bool>>("lstrip")?.unwrap_or(false);
             let mut out = Vec::new();
             for t in term_strings("file", terms)? {
-                let path = find_file(state, &t).ok_or_else(|| LookupError::FileNotFound(t.clone()))?;
-                let text = std::fs::read_to_string(&path).map_err(|source| LookupError::Read { path, source })?;
-                let text = if rstrip { text.trim_end() } else { text.as_str() };
+                let path =
+                    find_file(state, &t).ok_or_else(|| LookupError::FileNotFound(t.clone()))?;
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|source| LookupError::Read { path, source })?;
+                let text = if rstrip {
+                    text.trim_end()
+                } else {
+                    text.as_str()
+                };
                 let text = if lstrip { text.trim_start() } else { text };
                 out.push(Value::from(text));
             }
@@ -228,7 +260,11 @@ fn run_plugin(state: &State, name: &str, terms: &[Value], kwargs: &Kwargs) -> Re
                         } else {
                             to_vec("first_found", &v)?.iter().map(text_of).collect()
                         };
-                        if key == "files" { files.extend(items) } else { paths.extend(items) }
+                        if key == "files" {
+                            files.extend(items)
+                        } else {
+                            paths.extend(items)
+                        }
                     }
                 } else {
                     files.extend(term_strings("first_found", std::slice::from_ref(t))?);
@@ -239,7 +275,11 @@ fn run_plugin(state: &State, name: &str, terms: &[Value], kwargs: &Kwargs) -> Re
                 if paths.is_empty() {
                     candidates.push(f.clone());
                 } else {
-                    candidates.extend(paths.iter().map(|p| format!("{}/{}", p.trim_end_matches('/'), f)));
+                    candidates.extend(
+                        paths
+                            .iter()
+                            .map(|p| format!("{}/{}", p.trim_end_matches('/'), f)),
+                    );
                 }
             }
             match candidates.iter().find_map(|c| find_file(state, c)) {
@@ -275,7 +315,10 @@ fn run_plugin(state: &State, name: &str, terms: &[Value], kwargs: &Kwargs) -> Re
             let mut out = Vec::new();
             for t in terms {
                 for (k, v) in crate::util::map_entries("dict", t)? {
-                    out.push(crate::util::new_map(vec![(Value::from("key"), k), (Value::from("value"), v)]));
+                    out.push(crate::util::new_map(vec![
+                        (Value::from("key"), k),
+                        (Value::from("value"), v),
+                    ]));
                 }
             }
             out
@@ -291,9 +334,17 @@ fn run_plugin(state: &State, name: &str, terms: &[Value], kwargs: &Kwargs) -> Re
 }
 
 /// Shared implementation of `lookup` and `query`.
-fn invoke(state: &State, name: &str, terms: Rest<Value>, kwargs: Kwargs, force_list: bool) -> Result<Value, Error> {
+fn invoke(
+    state: &State,
+    name: &str,
+    terms: Rest<Value>,
+    kwargs: Kwargs,
+    force_list: bool,
+) -> Result<Value, Error> {
     let wantlist = force_list || kwargs.get::<Option<bool>>("wantlist")?.unwrap_or(false);
-    let errors = kwargs.get::<Option<String>>("errors")?.unwrap_or_else(|| "strict".into());
+    let errors = kwargs
+        .get::<Option<String>>("errors")?
+        .unwrap_or_else(|| "strict".into());
     if !matches!(errors.as_str(), "strict" | "warn" | "ignore") {
         return Err(LookupError::BadErrorsOption(errors).into());
     }
@@ -301,7 +352,11 @@ fn invoke(state: &State, name: &str, terms: Rest<Value>, kwargs: Kwargs, force_l
         Ok(r) => r,
         // errors=warn/ignore swallow plugin failures, never unknown plugins.
         Err(_) if errors != "strict" && SUPPORTED_LOOKUPS.contains(&name) => {
-            return Ok(if wantlist { Value::from(Vec::<Value>::new()) } else { Value::from(()) });
+            return Ok(if wantlist {
+                Value::from(Vec::<Value>::new())
+            } else {
+                Value::from(())
+            });
         }
         Err(e) => return Err(e),
     };
@@ -320,11 +375,21 @@ fn invoke(state: &State, name: &str, terms: Rest<Value>, kwargs: Kwargs, force_l
 }
 
 /// `lookup(name, *terms, wantlist=False, errors='strict', **plugin_options)`.
-pub(crate) fn lookup(state: &State, name: &str, terms: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+pub(crate) fn lookup(
+    state: &State,
+    name: &str,
+    terms: Rest<Value>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
     invoke(state, name, terms, kwargs, false)
 }
 
 /// `query(name, *terms, **plugin_options)` / `q(...)`: always a list.
-pub(crate) fn query(state: &State, name: &str, terms: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+pub(crate) fn query(
+    state: &State,
+    name: &str,
+    terms: Rest<Value>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
     invoke(state, name, terms, kwargs, true)
 }

@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use minijinja::value::{Kwargs, Value, ValueKind};
 use minijinja::Error;
+use minijinja::value::{Kwargs, Value, ValueKind};
 
 use crate::util::{invalid, is_mapping, py_contains, text_of, to_vec};
 
@@ -19,7 +19,9 @@ fn result_dict<'a>(test: &str, value: &'a Value) -> Result<&'a Value, Error> {
 }
 
 fn field(value: &Value, key: &str) -> Value {
-    value.get_item(&Value::from(key)).unwrap_or(Value::UNDEFINED)
+    value
+        .get_item(&Value::from(key))
+        .unwrap_or(Value::UNDEFINED)
 }
 
 /// `failed` / `failure`.
@@ -76,7 +78,12 @@ pub(crate) fn started(value: &Value) -> Result<bool, Error> {
     Ok(f.is_undefined() || f.is_true())
 }
 
-fn regex_test(value: &Value, pattern: &str, kwargs: &Kwargs, anchored: bool) -> Result<bool, Error> {
+fn regex_test(
+    value: &Value,
+    pattern: &str,
+    kwargs: &Kwargs,
+    anchored: bool,
+) -> Result<bool, Error> {
     let ignorecase = kwargs.get::<Option<bool>>("ignorecase")?.unwrap_or(false);
     let multiline = kwargs.get::<Option<bool>>("multiline")?.unwrap_or(false);
     let match_type: Option<String> = kwargs.get("match_type")?;
@@ -97,31 +104,53 @@ fn regex_test(value: &Value, pattern: &str, kwargs: &Kwargs, anchored: bool) -> 
     if anchored {
         // re.match: the match must start at position 0.
         let re = crate::pyregex::compile(&format!("\\A(?:{pattern})"), ignorecase, multiline)?;
-        return re.is_match(&text).map_err(|e| invalid(format!("regular expression failed: {e}")));
+        return re
+            .is_match(&text)
+            .map_err(|e| invalid(format!("regular expression failed: {e}")));
     }
-    re.is_match(&text).map_err(|e| invalid(format!("regular expression failed: {e}")))
+    re.is_match(&text)
+        .map_err(|e| invalid(format!("regular expression failed: {e}")))
 }
 
 /// `match(pattern, ignorecase=False, multiline=False)`: `re.match`.
-pub(crate) fn is_match(value: &Value, pattern: Option<&str>, kwargs: Kwargs) -> Result<bool, Error> {
+pub(crate) fn is_match(
+    value: &Value,
+    pattern: Option<&str>,
+    kwargs: Kwargs,
+) -> Result<bool, Error> {
     regex_test(value, pattern.unwrap_or(""), &kwargs, true)
 }
 
 /// `search(pattern, ignorecase=False, multiline=False)`: `re.search`.
-pub(crate) fn is_search(value: &Value, pattern: Option<&str>, kwargs: Kwargs) -> Result<bool, Error> {
+pub(crate) fn is_search(
+    value: &Value,
+    pattern: Option<&str>,
+    kwargs: Kwargs,
+) -> Result<bool, Error> {
     regex_test(value, pattern.unwrap_or(""), &kwargs, false)
 }
 
 /// `regex(pattern, ..., match_type='search')`.
-pub(crate) fn is_regex(value: &Value, pattern: Option<&str>, kwargs: Kwargs) -> Result<bool, Error> {
+pub(crate) fn is_regex(
+    value: &Value,
+    pattern: Option<&str>,
+    kwargs: Kwargs,
+) -> Result<bool, Error> {
     regex_test(value, pattern.unwrap_or(""), &kwargs, false)
 }
 
 /// `version(version, operator='eq', strict=None, version_type=None)`.
-pub(crate) fn version(value: &Value, version: &Value, operator: Option<&str>, kwargs: Kwargs) -> Result<bool, Error> {
+pub(crate) fn version(
+    value: &Value,
+    version: &Value,
+    operator: Option<&str>,
+    kwargs: Kwargs,
+) -> Result<bool, Error> {
     let operator = match operator {
         Some(op) => op.to_owned(),
-        None => kwargs.get::<Option<String>>("operator")?.unwrap_or_else(|| "eq".into()),
+        None => kwargs
+            .get::<Option<String>>("operator")?
+            .unwrap_or_else(|| "eq".into()),
     };
     let strict = kwargs.get::<Option<bool>>("strict")?.unwrap_or(false);
     let version_type: Option<String> = kwargs.get("version_type")?;
@@ -129,8 +158,18 @@ pub(crate) fn version(value: &Value, version: &Value, operator: Option<&str>, kw
     if strict && version_type.is_some() {
         return Err(invalid("Cannot specify both 'strict' and 'version_type'"));
     }
-    let lhs = if value.is_true() { text_of(value) } else { String::new() };
-    crate::version::compare(&lhs, &text_of(version), &operator, strict, version_type.as_deref())
+    let lhs = if value.is_true() {
+        text_of(value)
+    } else {
+        String::new()
+    };
+    crate::version::compare(
+        &lhs,
+        &text_of(version),
+        &operator,
+        strict,
+        version_type.as_deref(),
+    )
 }
 
 /// `truthy(convert_bool=False)`.
@@ -138,12 +177,23 @@ pub(crate) fn truthy(value: &Value, kwargs: Kwargs) -> Result<bool, Error> {
     let convert = kwargs.get::<Option<bool>>("convert_bool")?.unwrap_or(false);
     kwargs.assert_all_used()?;
     crate::util::require_defined("truthy", value)?;
-    if convert && matches!(value.kind(), ValueKind::String | ValueKind::Bool | ValueKind::Number) {
+    if convert
+        && matches!(
+            value.kind(),
+            ValueKind::String | ValueKind::Bool | ValueKind::Number
+        )
+    {
         let lowered = text_of(value).to_lowercase();
-        if matches!(lowered.as_str(), "yes" | "on" | "true" | "1" | "1.0" | "y" | "t") {
+        if matches!(
+            lowered.as_str(),
+            "yes" | "on" | "true" | "1" | "1.0" | "y" | "t"
+        ) {
             return Ok(true);
         }
-        if matches!(lowered.as_str(), "no" | "off" | "false" | "0" | "0.0" | "n" | "f") {
+        if matches!(
+            lowered.as_str(),
+            "no" | "off" | "false" | "0" | "0.0" | "n" | "f"
+        ) {
             return Ok(false);
         }
     }
@@ -192,12 +242,22 @@ pub(crate) fn nan(value: &Value) -> bool {
 /// Jinja's `sequence`: anything with a length and item access, which in
 /// Python includes strings and mappings.
 pub(crate) fn sequence(value: &Value) -> bool {
-    matches!(value.kind(), ValueKind::Seq | ValueKind::Map | ValueKind::String | ValueKind::Bytes)
+    matches!(
+        value.kind(),
+        ValueKind::Seq | ValueKind::Map | ValueKind::String | ValueKind::Bytes
+    )
 }
 
 /// Jinja's `iterable`.
 pub(crate) fn iterable(value: &Value) -> bool {
-    matches!(value.kind(), ValueKind::Seq | ValueKind::Map | ValueKind::String | ValueKind::Bytes | ValueKind::Iterable)
+    matches!(
+        value.kind(),
+        ValueKind::Seq
+            | ValueKind::Map
+            | ValueKind::String
+            | ValueKind::Bytes
+            | ValueKind::Iterable
+    )
 }
 
 /// Jinja's `integer` (booleans are not integers).
@@ -228,11 +288,10 @@ pub(crate) fn divisibleby(value: &Value, num: &Value) -> Result<bool, Error> {
 
 fn path_of(value: &Value) -> std::path::PathBuf {
     let raw = text_of(value);
-    let expanded = match (raw.strip_prefix("~/"), std::env::var_os("HOME")) {
+    match (raw.strip_prefix("~/"), std::env::var_os("HOME")) {
         (Some(rest), Some(home)) => Path::new(&home).join(rest),
         _ => std::path::PathBuf::from(&raw),
-    };
-    expanded
+    }
 }
 
 /// `file` / `is_file`.

@@ -78,7 +78,11 @@ fn parse_replacement(repl: &str) -> Result<Vec<Part>, Error> {
                 if chars.get(i) != Some(&'<') {
                     return Err(invalid("missing < in group reference of replacement"));
                 }
-                let end = chars[i..].iter().position(|&c| c == '>').map(|p| p + i).ok_or_else(|| invalid("missing > in group reference of replacement"))?;
+                let end = chars[i..]
+                    .iter()
+                    .position(|&c| c == '>')
+                    .map(|p| p + i)
+                    .ok_or_else(|| invalid("missing > in group reference of replacement"))?;
                 let name: String = chars[i + 1..end].iter().collect();
                 i = end + 1;
                 push_lit(&mut lit, &mut parts);
@@ -123,13 +127,19 @@ fn expand(parts: &[Part], caps: &Captures<'_>, out: &mut String) -> Result<(), E
             Part::Lit(s) => out.push_str(s),
             Part::Group(n) => {
                 if *n >= caps.len() {
-                    return Err(invalid(format!("invalid group reference {n} in replacement")));
+                    return Err(invalid(format!(
+                        "invalid group reference {n} in replacement"
+                    )));
                 }
                 out.push_str(caps.get(*n).map_or("", |m| m.as_str()));
             }
             Part::Named(name) => match caps.name(name) {
                 Some(m) => out.push_str(m.as_str()),
-                None => return Err(invalid(format!("unknown group name '{name}' in replacement"))),
+                None => {
+                    return Err(invalid(format!(
+                        "unknown group name '{name}' in replacement"
+                    )));
+                }
             },
         }
     }
@@ -138,7 +148,12 @@ fn expand(parts: &[Part], caps: &Captures<'_>, out: &mut String) -> Result<(), E
 
 /// `re.subn(repl, text, count)`: returns the new text and the number of
 /// substitutions.
-pub(crate) fn subn(re: &Regex, repl: &str, text: &str, count: usize) -> Result<(String, usize), Error> {
+pub(crate) fn subn(
+    re: &Regex,
+    repl: &str,
+    text: &str,
+    count: usize,
+) -> Result<(String, usize), Error> {
     let parts = parse_replacement(repl)?;
     let mut out = String::with_capacity(text.len());
     let mut last = 0;

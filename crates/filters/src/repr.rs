@@ -44,7 +44,6 @@ pub fn python_type_name(value: &Value) -> &'static str {
         ValueKind::Number => "float",
         ValueKind::String => "str",
         ValueKind::Bytes => "bytes",
-        ValueKind::Seq if value.is_tuple() => "tuple",
         ValueKind::Seq => "list",
         ValueKind::Map => "dict",
         ValueKind::Iterable => "generator",
@@ -65,7 +64,8 @@ fn write_repr(out: &mut String, value: &Value) {
             write_bytes_repr(out, bytes);
         }
         ValueKind::Seq | ValueKind::Iterable => {
-            let tuple = value.is_tuple();
+            // Ansible 2.19 converts tuples to lists in template results.
+            let tuple = false;
             out.push(if tuple { '(' } else { '[' });
             let mut n = 0;
             if let Ok(iter) = value.try_iter() {
@@ -123,7 +123,11 @@ pub fn float_repr(f: f64) -> String {
         return if f > 0.0 { "inf".into() } else { "-inf".into() };
     }
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if f.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     // `{:e}` gives the shortest round-trip digits: "-1.2345e-7".
     let sci = format!("{f:e}");
@@ -168,7 +172,11 @@ pub fn float_repr(f: f64) -> String {
 
 /// Python's `repr(str)`.
 pub(crate) fn write_str_repr(out: &mut String, s: &str) {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     out.push(quote);
     for ch in s.chars() {
         match ch {
@@ -196,7 +204,11 @@ pub(crate) fn write_str_repr(out: &mut String, s: &str) {
 }
 
 fn write_bytes_repr(out: &mut String, b: &[u8]) {
-    let quote = if b.contains(&b'\'') && !b.contains(&b'"') { '"' } else { '\'' };
+    let quote = if b.contains(&b'\'') && !b.contains(&b'"') {
+        '"'
+    } else {
+        '\''
+    };
     out.push(quote);
     for &c in b {
         match c {

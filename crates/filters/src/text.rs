@@ -4,8 +4,8 @@
 //! Non-string input is first converted with Python's `str()`, as Ansible's
 //! `to_text(..., nonstring='simplerepr')` does.
 
-use minijinja::value::{Kwargs, Rest, Value};
 use minijinja::Error;
+use minijinja::value::{Kwargs, Rest, Value, ValueKind};
 
 use crate::pyregex;
 use crate::repr::python_str;
@@ -18,7 +18,12 @@ fn flags(kwargs: &Kwargs) -> Result<(bool, bool), Error> {
 }
 
 /// `regex_replace(pattern='', replacement='', ignorecase=False, multiline=False, count=0, mandatory_count=0)`.
-pub(crate) fn regex_replace(value: &Value, pattern: Option<&str>, replacement: Option<&str>, kwargs: Kwargs) -> Result<String, Error> {
+pub(crate) fn regex_replace(
+    value: &Value,
+    pattern: Option<&str>,
+    replacement: Option<&str>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
     require_defined("regex_replace", value)?;
     let (ignorecase, multiline) = flags(&kwargs)?;
     let count = kwargs.get::<Option<usize>>("count")?.unwrap_or(0);
@@ -29,7 +34,9 @@ pub(crate) fn regex_replace(value: &Value, pattern: Option<&str>, replacement: O
     };
     let replacement = match replacement {
         Some(r) => r.to_owned(),
-        None => kwargs.get::<Option<String>>("replacement")?.unwrap_or_default(),
+        None => kwargs
+            .get::<Option<String>>("replacement")?
+            .unwrap_or_default(),
     };
     kwargs.assert_all_used()?;
     let text = text_of(value);
@@ -45,7 +52,12 @@ pub(crate) fn regex_replace(value: &Value, pattern: Option<&str>, replacement: O
 
 /// `regex_search(regex, *groups, ignorecase=False, multiline=False)`:
 /// the match, the requested groups as a list, or `None`.
-pub(crate) fn regex_search(value: &Value, regex: &str, groups: Rest<String>, kwargs: Kwargs) -> Result<Value, Error> {
+pub(crate) fn regex_search(
+    value: &Value,
+    regex: &str,
+    groups: Rest<String>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
     require_defined("regex_search", value)?;
     let (ignorecase, multiline) = flags(&kwargs)?;
     kwargs.assert_all_used()?;
@@ -63,12 +75,16 @@ pub(crate) fn regex_search(value: &Value, regex: &str, groups: Rest<String>, kwa
         } else if let Some(n) = arg.strip_prefix('\\').and_then(|r| r.parse::<usize>().ok()) {
             wanted.push(G::Idx(n));
         } else {
-            return Err(invalid(format!("regex_search: unknown argument {arg:?} (expected '\\\\N' or '\\\\g<name>')")));
+            return Err(invalid(format!(
+                "regex_search: unknown argument {arg:?} (expected '\\\\N' or '\\\\g<name>')"
+            )));
         }
     }
     let text = text_of(value);
     let re = pyregex::compile(regex, ignorecase, multiline)?;
-    let caps = re.captures(&text).map_err(|e| invalid(format!("regular expression failed: {e}")))?;
+    let caps = re
+        .captures(&text)
+        .map_err(|e| invalid(format!("regular expression failed: {e}")))?;
     let Some(caps) = caps else {
         return Ok(Value::from(()));
     };
@@ -78,7 +94,9 @@ pub(crate) fn regex_search(value: &Value, regex: &str, groups: Rest<String>, kwa
     let mut out = Vec::new();
     for g in wanted {
         let m = match &g {
-            G::Idx(n) if *n >= caps.len() => return Err(invalid(format!("regex_search: no such group {n}"))),
+            G::Idx(n) if *n >= caps.len() => {
+                return Err(invalid(format!("regex_search: no such group {n}")));
+            }
             G::Idx(n) => caps.get(*n),
             G::Name(name) => caps.name(name),
         };
@@ -102,17 +120,23 @@ pub(crate) fn regex_findall(value: &Value, regex: &str, kwargs: Kwargs) -> Resul
         out.push(match caps.len() {
             1 => group(0),
             2 => group(1),
-            n => Value::from(minijinja::value::Tuple::new((1..n).map(group).collect())),
+            n => Value::from((1..n).map(group).collect::<Vec<_>>()),
         });
     }
     Ok(Value::from(out))
 }
 
 /// `regex_escape(re_type='python')`.
-pub(crate) fn regex_escape(value: &Value, re_type: Option<&str>) -> Result<String, Error> {
+pub(crate) fn regex_escape(
+    value: &Value,
+    re_type: Option<String>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
     require_defined("regex_escape", value)?;
+    let re_type = re_type.or(kwargs.get("re_type")?);
+    kwargs.assert_all_used()?;
     let text = text_of(value);
-    match re_type.unwrap_or("python") {
+    match re_type.as_deref().unwrap_or("python") {
         "python" => Ok(pyregex::escape(&text)),
         "posix_basic" => {
             let mut out = String::new();
@@ -132,11 +156,17 @@ pub(crate) fn regex_escape(value: &Value, re_type: Option<&str>) -> Result<Strin
 /// `quote`: `shlex.quote`.
 pub(crate) fn quote(value: &Value) -> Result<String, Error> {
     require_defined("quote", value)?;
-    let s = if value.is_none() { String::new() } else { text_of(value) };
+    let s = if value.is_none() {
+        String::new()
+    } else {
+        text_of(value)
+    };
     if s.is_empty() {
         return Ok("''".into());
     }
-    let safe = s.chars().all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c));
+    let safe = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c));
     if safe {
         Ok(s)
     } else {
@@ -172,17 +202,21 @@ pub(crate) fn splitext(value: &Value) -> Result<Value, Error> {
     let s = text_of(value);
     let file_start = s.rfind('/').map_or(0, |i| i + 1);
     let (root, ext) = match s.rfind('.') {
-        Some(dot) if dot > file_start && s[file_start..dot].chars().any(|c| c != '.') => (s[..dot].to_owned(), s[dot..].to_owned()),
+        Some(dot) if dot > file_start && s[file_start..dot].chars().any(|c| c != '.') => {
+            (s[..dot].to_owned(), s[dot..].to_owned())
+        }
         _ => (s.clone(), String::new()),
     };
-    Ok(Value::from(minijinja::value::Tuple::new(vec![Value::from(root), Value::from(ext)])))
+    // Ansible 2.19 turns tuples into lists in template results.
+    Ok(Value::from(vec![Value::from(root), Value::from(ext)]))
 }
 
 /// `center(width=80)`: `str.center`.
-pub(crate) fn center(value: &Value, width: Option<usize>) -> Result<String, Error> {
+pub(crate) fn center(value: &Value, width: Option<usize>, kwargs: Kwargs) -> Result<String, Error> {
     require_defined("center", value)?;
     let s = text_of(value);
-    let width = width.unwrap_or(80);
+    let width = width.or(kwargs.get("width")?).unwrap_or(80);
+    kwargs.assert_all_used()?;
     let len = s.chars().count();
     if len >= width {
         return Ok(s);
@@ -210,56 +244,66 @@ pub(crate) fn wordcount(value: &Value) -> Result<usize, Error> {
 }
 
 /// `truncate(length=255, killwords=False, end='...', leeway=5)`.
-pub(crate) fn truncate(value: &Value, length: Option<usize>, killwords: Option<bool>, end: Option<&str>, leeway: Option<usize>) -> Result<String, Error> {
+pub(crate) fn truncate(value: &Value, args: Rest<Value>, kwargs: Kwargs) -> Result<String, Error> {
     require_defined("truncate", value)?;
     let s = text_of(value);
-    let length = length.unwrap_or(255);
-    let end = end.unwrap_or("...");
-    let leeway = leeway.unwrap_or(5);
+    let positional = |i: usize| args.0.get(i).cloned();
+    let length = match positional(0) {
+        Some(v) => usize::try_from(v)?,
+        None => kwargs.get::<Option<usize>>("length")?.unwrap_or(255),
+    };
+    let killwords = match positional(1) {
+        Some(v) => v.is_true(),
+        None => kwargs.get::<Option<bool>>("killwords")?.unwrap_or(false),
+    };
+    let end = match positional(2) {
+        Some(v) => python_str(&v),
+        None => kwargs
+            .get::<Option<String>>("end")?
+            .unwrap_or_else(|| "...".to_owned()),
+    };
+    let end = end.as_str();
+    let leeway = match positional(3) {
+        Some(v) => usize::try_from(v)?,
+        None => kwargs.get::<Option<usize>>("leeway")?.unwrap_or(5),
+    };
+    kwargs.assert_all_used()?;
     let end_len = end.chars().count();
     if length < end_len {
-        return Err(invalid(format!("expected length >= {end_len}, got {length}")));
+        return Err(invalid(format!(
+            "expected length >= {end_len}, got {length}"
+        )));
     }
     let chars: Vec<char> = s.chars().collect();
     if chars.len() <= length + leeway {
         return Ok(s);
     }
     let cut: String = chars[..length - end_len].iter().collect();
-    if killwords.unwrap_or(false) {
+    if killwords {
         return Ok(cut + end);
     }
-    let kept = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a).to_owned();
+    let kept = cut
+        .rsplit_once(' ')
+        .map_or(cut.as_str(), |(a, _)| a)
+        .to_owned();
     Ok(kept + end)
 }
 
 /// `split(sep=None, maxsplit=-1)`: Python's `str.split`.
-pub(crate) fn split(value: &Value, sep: Option<Value>, maxsplit: Option<i64>) -> Result<Value, Error> {
+pub(crate) fn split(
+    value: &Value,
+    sep: Option<Value>,
+    maxsplit: Option<i64>,
+) -> Result<Value, Error> {
     require_defined("split", value)?;
-    let s = text_of(value);
-    let max = maxsplit.filter(|&m| m >= 0).map(|m| m as usize);
-    let sep = sep.filter(|v| !v.is_none() && !v.is_undefined()).map(|v| python_str(&v));
-    let parts: Vec<Value> = match sep {
-        Some(sep) if sep.is_empty() => return Err(invalid("split: empty separator")),
-        Some(sep) => match max {
-            Some(m) => s.splitn(m + 1, sep.as_str()).map(Value::from).collect(),
-            None => s.split(sep.as_str()).map(Value::from).collect(),
-        },
-        None => {
-            let mut out = Vec::new();
-            let mut rest = s.trim_start();
-            while !rest.is_empty() {
-                if max.is_some_and(|m| out.len() >= m) {
-                    out.push(Value::from(rest));
-                    break;
-                }
-                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-                out.push(Value::from(&rest[..end]));
-                rest = rest[end..].trim_start();
-            }
-            out
-        }
-    };
-    Ok(Value::from(parts))
+    let sep = sep
+        .filter(|v| !v.is_none() && !v.is_undefined())
+        .map(|v| python_str(&v));
+    let parts =
+        crate::pymethods::py_split(&text_of(value), sep.as_deref(), maxsplit.unwrap_or(-1))?;
+    Ok(Value::from(
+        parts.into_iter().map(Value::from).collect::<Vec<_>>(),
+    ))
 }
 
 /// `format(*args)`: Python `%`-formatting (`"%s-%d" | format(a, 1)`).
@@ -294,13 +338,24 @@ pub(crate) fn format(value: &Value, args: Rest<Value>) -> Result<String, Error> 
             }
             precision = Some(p.parse().unwrap_or(0));
         }
-        let conv = chars.next().ok_or_else(|| invalid("format: incomplete format"))?;
+        let conv = chars
+            .next()
+            .ok_or_else(|| invalid("format: incomplete format"))?;
         if conv == '%' {
             out.push('%');
             continue;
         }
-        let arg = args.next().ok_or_else(|| invalid("format: not enough arguments for format string"))?;
-        let num = || crate::util::as_f64(&arg).ok_or_else(|| invalid(format!("format: %{conv} format: a real number is required, not {}", crate::repr::python_type_name(&arg))));
+        let arg = args
+            .next()
+            .ok_or_else(|| invalid("format: not enough arguments for format string"))?;
+        let num = || {
+            crate::util::as_f64(&arg).ok_or_else(|| {
+                invalid(format!(
+                    "format: %{conv} format: a real number is required, not {}",
+                    crate::repr::python_type_name(&arg)
+                ))
+            })
+        };
         let body = match conv {
             's' => {
                 let s = python_str(&arg);
@@ -312,7 +367,11 @@ pub(crate) fn format(value: &Value, args: Rest<Value>) -> Result<String, Error> 
             'r' | 'a' => crate::repr::python_repr(&arg),
             'd' | 'i' | 'u' => {
                 let n = num()?.trunc() as i128;
-                if flags.contains('+') && n >= 0 { format!("+{n}") } else { n.to_string() }
+                if flags.contains('+') && n >= 0 {
+                    format!("+{n}")
+                } else {
+                    n.to_string()
+                }
             }
             'f' | 'F' => format!("{:.*}", precision.unwrap_or(6), num()?),
             'e' | 'E' => {
@@ -327,9 +386,15 @@ pub(crate) fn format(value: &Value, args: Rest<Value>) -> Result<String, Error> 
             'o' => format!("{:o}", num()? as i64),
             'c' => match arg.as_str() {
                 Some(s) => s.to_owned(),
-                None => char::from_u32(num()? as u32).map(String::from).unwrap_or_default(),
+                None => char::from_u32(num()? as u32)
+                    .map(String::from)
+                    .unwrap_or_default(),
             },
-            other => return Err(invalid(format!("format: unsupported format character '{other}'"))),
+            other => {
+                return Err(invalid(format!(
+                    "format: unsupported format character '{other}'"
+                )));
+            }
         };
         let width: usize = width.parse().unwrap_or(0);
         let len = body.chars().count();
@@ -352,7 +417,9 @@ pub(crate) fn format(value: &Value, args: Rest<Value>) -> Result<String, Error> 
         }
     }
     if args.next().is_some() {
-        return Err(invalid("format: not all arguments converted during string formatting"));
+        return Err(invalid(
+            "format: not all arguments converted during string formatting",
+        ));
     }
     Ok(out)
 }
@@ -377,11 +444,56 @@ pub(crate) fn comment(value: &Value, style: Option<&str>) -> Result<String, Erro
     }
     lines.push(bare.to_owned());
     for line in text.split('\n') {
-        lines.push(if line.is_empty() { bare.to_owned() } else { format!("{prefix}{line}") });
+        lines.push(if line.is_empty() {
+            bare.to_owned()
+        } else {
+            format!("{prefix}{line}")
+        });
     }
     lines.push(bare.to_owned());
     if !end.is_empty() {
         lines.push(end.to_owned());
     }
     Ok(lines.join("\n"))
+}
+
+/// `urlencode`: Jinja's, with `+` for spaces in query-string pairs.
+pub(crate) fn urlencode(value: &Value) -> Result<String, Error> {
+    require_defined("urlencode", value)?;
+    fn quote(s: &str, safe: &str) -> String {
+        let mut out = String::new();
+        for b in s.bytes() {
+            if b.is_ascii_alphanumeric() || b"_.-~".contains(&b) || safe.as_bytes().contains(&b) {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    }
+    let qs = |v: &Value| quote(&python_str(v), "").replace("%20", "+");
+    if crate::util::is_mapping(value) {
+        let pairs = crate::util::map_entries("urlencode", value)?;
+        return Ok(pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", qs(k), qs(v)))
+            .collect::<Vec<_>>()
+            .join("&"));
+    }
+    if value.kind() == ValueKind::Seq {
+        let mut parts = Vec::new();
+        for item in crate::util::to_vec("urlencode", value)? {
+            let kv = crate::util::to_vec("urlencode", &item)?;
+            match kv.as_slice() {
+                [k, v] => parts.push(format!("{}={}", qs(k), qs(v))),
+                _ => {
+                    return Err(invalid(
+                        "urlencode expects a string, a mapping or a list of pairs",
+                    ));
+                }
+            }
+        }
+        return Ok(parts.join("&"));
+    }
+    Ok(quote(&python_str(value), "/"))
 }

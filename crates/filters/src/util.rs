@@ -83,7 +83,9 @@ pub(crate) fn attr_path(value: &Value, path: &str) -> Value {
         let next = match current.get_attr(part) {
             Ok(v) if !v.is_undefined() => v,
             _ => match part.parse::<i64>() {
-                Ok(idx) => current.get_item(&Value::from(idx)).unwrap_or(Value::UNDEFINED),
+                Ok(idx) => current
+                    .get_item(&Value::from(idx))
+                    .unwrap_or(Value::UNDEFINED),
                 Err(_) => Value::UNDEFINED,
             },
         };

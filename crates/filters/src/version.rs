@@ -77,16 +77,32 @@ fn loose_cmp(a: &str, b: &str) -> Result<Ordering, Error> {
     Ok(xs.len().cmp(&ys.len()))
 }
 
+/// `major.minor.patch`.
+type Triple = (u64, u64, u64);
+
+/// A parsed StrictVersion: the numbers and an optional `a`/`b` prerelease.
+type Strict = (Triple, Option<(char, u64)>);
+
 /// `StrictVersion`: `N.N[.N][{a|b}N]`.
-fn strict_parse(v: &str) -> Result<((u64, u64, u64), Option<(char, u64)>), Error> {
-    let bad = || invalid(format!("Version comparison failed: invalid version number '{v}'"));
+fn strict_parse(v: &str) -> Result<Strict, Error> {
+    let bad = || {
+        invalid(format!(
+            "Version comparison failed: invalid version number '{v}'"
+        ))
+    };
     let (main, pre) = match v.find(['a', 'b']) {
         Some(i) => (&v[..i], Some(&v[i..])),
         None => (v, None),
     };
     let nums: Vec<u64> = main
         .split('.')
-        .map(|p| if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) { p.parse().map_err(|_| bad()) } else { Err(bad()) })
+        .map(|p| {
+            if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
+                p.parse().map_err(|_| bad())
+            } else {
+                Err(bad())
+            }
+        })
         .collect::<Result<_, _>>()?;
     let triple = match nums.as_slice() {
         [a, b] => (*a, *b, 0),
@@ -121,14 +137,21 @@ fn strict_cmp(a: &str, b: &str) -> Result<Ordering, Error> {
 
 /// Semantic Versioning 2.0 ordering (build metadata ignored).
 fn semver_cmp(a: &str, b: &str) -> Result<Ordering, Error> {
-    fn parse(v: &str) -> Result<((u64, u64, u64), Vec<String>), Error> {
-        let bad = || invalid(format!("Version comparison failed: invalid semantic version '{v}'"));
+    fn parse(v: &str) -> Result<(Triple, Vec<String>), Error> {
+        let bad = || {
+            invalid(format!(
+                "Version comparison failed: invalid semantic version '{v}'"
+            ))
+        };
         let core_pre = v.split('+').next().unwrap_or(v);
         let (core, pre) = match core_pre.split_once('-') {
             Some((c, p)) => (c, p.split('.').map(str::to_owned).collect()),
             None => (core_pre, Vec::new()),
         };
-        let nums: Vec<u64> = core.split('.').map(|p| p.parse().map_err(|_| bad())).collect::<Result<_, _>>()?;
+        let nums: Vec<u64> = core
+            .split('.')
+            .map(|p| p.parse().map_err(|_| bad()))
+            .collect::<Result<_, _>>()?;
         match nums.as_slice() {
             [x, y, z] => Ok(((*x, *y, *z), pre)),
             _ => Err(bad()),
@@ -136,25 +159,27 @@ fn semver_cmp(a: &str, b: &str) -> Result<Ordering, Error> {
     }
     let (va, pa) = parse(a)?;
     let (vb, pb) = parse(b)?;
-    Ok(va.cmp(&vb).then_with(|| match (pa.is_empty(), pb.is_empty()) {
-        (true, true) => Ordering::Equal,
-        (true, false) => Ordering::Greater,
-        (false, true) => Ordering::Less,
-        _ => {
-            for (x, y) in pa.iter().zip(pb.iter()) {
-                let ord = match (x.parse::<u64>(), y.parse::<u64>()) {
-                    (Ok(p), Ok(q)) => p.cmp(&q),
-                    (Ok(_), Err(_)) => Ordering::Less,
-                    (Err(_), Ok(_)) => Ordering::Greater,
-                    _ => x.cmp(y),
-                };
-                if ord != Ordering::Equal {
-                    return ord;
+    Ok(va
+        .cmp(&vb)
+        .then_with(|| match (pa.is_empty(), pb.is_empty()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            _ => {
+                for (x, y) in pa.iter().zip(pb.iter()) {
+                    let ord = match (x.parse::<u64>(), y.parse::<u64>()) {
+                        (Ok(p), Ok(q)) => p.cmp(&q),
+                        (Ok(_), Err(_)) => Ordering::Less,
+                        (Err(_), Ok(_)) => Ordering::Greater,
+                        _ => x.cmp(y),
+                    };
+                    if ord != Ordering::Equal {
+                        return ord;
+                    }
                 }
+                pa.len().cmp(&pb.len())
             }
-            pa.len().cmp(&pb.len())
-        }
-    }))
+        }))
 }
 
 /// `version_compare(value, version, operator='eq', strict=None, version_type=None)`.
@@ -169,9 +194,15 @@ pub(crate) fn compare(
         return Err(invalid("Input version value cannot be empty"));
     }
     if version.is_empty() {
-        return Err(invalid("Version parameter to compare against cannot be empty"));
+        return Err(invalid(
+            "Version parameter to compare against cannot be empty",
+        ));
     }
-    let kind = if strict { "strict" } else { version_type.unwrap_or("loose") };
+    let kind = if strict {
+        "strict"
+    } else {
+        version_type.unwrap_or("loose")
+    };
     let ord = match kind {
         "loose" => loose_cmp(value, version)?,
         "strict" => strict_cmp(value, version)?,
@@ -213,7 +244,10 @@ mod tests {
     fn strict_and_semver() {
         assert_eq!(strict_cmp("1.0a1", "1.0").ok(), Some(Ordering::Less));
         assert!(strict_cmp("1.0.0.0", "1.0").is_err());
-        assert_eq!(semver_cmp("1.0.0-alpha", "1.0.0-alpha.1").ok(), Some(Ordering::Less));
+        assert_eq!(
+            semver_cmp("1.0.0-alpha", "1.0.0-alpha.1").ok(),
+            Some(Ordering::Less)
+        );
         assert_eq!(semver_cmp("1.0.0-rc.1", "1.0.0").ok(), Some(Ordering::Less));
     }
 }

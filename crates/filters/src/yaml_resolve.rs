@@ -28,14 +28,20 @@ static BOOL: LazyLock<Regex> = LazyLock::new(|| {
     re(r"^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$")
 });
 static FLOAT: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+    re(
+        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+    )
 });
 static INT: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$")
+    re(
+        r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$",
+    )
 });
 static NULL: LazyLock<Regex> = LazyLock::new(|| re(r"^(?:~|null|Null|NULL|)$"));
 static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$")
+    re(
+        r"^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$",
+    )
 });
 
 fn re(pattern: &str) -> Regex {
@@ -89,7 +95,10 @@ pub(crate) fn resolves_plain_as_str(value: &str) -> bool {
 pub(crate) fn construct_plain(value: &str) -> Value {
     match resolve(value) {
         Implicit::Null => Value::from(()),
-        Implicit::Bool => Value::from(matches!(value.chars().next(), Some('y' | 'Y' | 't' | 'T')) || value.eq_ignore_ascii_case("on")),
+        Implicit::Bool => Value::from(
+            matches!(value.chars().next(), Some('y' | 'Y' | 't' | 'T'))
+                || value.eq_ignore_ascii_case("on"),
+        ),
         Implicit::Int => construct_int(value).unwrap_or_else(|| Value::from(value)),
         Implicit::Float => construct_float(value).map_or_else(|| Value::from(value), Value::from),
         _ => Value::from(value),
@@ -115,8 +124,9 @@ fn construct_int(value: &str) -> Option<Value> {
     } else if let Some(o) = body.strip_prefix('0') {
         i128::from_str_radix(o, 8).ok()?
     } else if body.contains(':') {
-        body.split(':')
-            .try_fold(0i128, |acc, part| Some(acc.checked_mul(60)?.checked_add(part.parse::<i128>().ok()?)?))?
+        body.split(':').try_fold(0i128, |acc, part| {
+            acc.checked_mul(60)?.checked_add(part.parse::<i128>().ok()?)
+        })?
     } else {
         body.parse::<i128>().ok()?
     };

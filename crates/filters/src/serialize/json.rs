@@ -101,7 +101,12 @@ pub fn json_to_value(v: serde_json::Value) -> Value {
     }
 }
 
-fn write_value(out: &mut String, value: &Value, opts: JsonOptions, depth: usize) -> Result<(), Error> {
+fn write_value(
+    out: &mut String,
+    value: &Value,
+    opts: JsonOptions,
+    depth: usize,
+) -> Result<(), Error> {
     match value.kind() {
         ValueKind::Undefined => {
             return Err(Error::new(
@@ -162,7 +167,10 @@ fn write_value(out: &mut String, value: &Value, opts: JsonOptions, depth: usize)
             return Err(invalid("Object of type bytes is not JSON serializable"));
         }
         _ => {
-            return Err(invalid(format!("Object of type {} is not JSON serializable", value.kind())));
+            return Err(invalid(format!(
+                "Object of type {} is not JSON serializable",
+                value.kind()
+            )));
         }
     }
     Ok(())

@@ -5,12 +5,16 @@ pub(crate) mod yaml_emit;
 pub mod yaml_load;
 
 use base64::Engine as _;
-use minijinja::value::{Kwargs, Value};
 use minijinja::Error;
+use minijinja::value::{Kwargs, Value};
 
 use crate::util::{invalid, require_defined, text_of};
 
-fn yaml_opts(kwargs: &Kwargs, indent: Option<usize>, flow: Option<bool>) -> Result<yaml_emit::DumpOptions, Error> {
+fn yaml_opts(
+    kwargs: &Kwargs,
+    indent: Option<usize>,
+    flow: Option<bool>,
+) -> Result<yaml_emit::DumpOptions, Error> {
     let indent = match indent {
         Some(i) => Some(i),
         None => kwargs.get::<Option<usize>>("indent")?,
@@ -41,7 +45,11 @@ pub(crate) fn to_yaml(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
 }
 
 /// `to_nice_yaml(indent=4)`: block style throughout.
-pub(crate) fn to_nice_yaml(value: &Value, indent: Option<usize>, kwargs: Kwargs) -> Result<String, Error> {
+pub(crate) fn to_nice_yaml(
+    value: &Value,
+    indent: Option<usize>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
     require_defined("to_nice_yaml", value)?;
     let mut opts = yaml_opts(&kwargs, indent, Some(false))?;
     if indent.is_none() && !kwargs.has("indent") {
@@ -74,7 +82,11 @@ pub(crate) fn to_json(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
 }
 
 /// `to_nice_json`.
-pub(crate) fn to_nice_json(value: &Value, indent: Option<usize>, kwargs: Kwargs) -> Result<String, Error> {
+pub(crate) fn to_nice_json(
+    value: &Value,
+    indent: Option<usize>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
     json::to_nice_json(value, indent, kwargs)
 }
 
@@ -113,9 +125,13 @@ pub(crate) fn b64decode(value: &Value, kwargs: Kwargs) -> Result<String, Error> 
     check_encoding(&kwargs)?;
     kwargs.assert_all_used()?;
     let text = text_of(value);
-    // Python's b64decode discards characters outside the alphabet and
-    // accepts missing padding only when it is not needed.
-    let cleaned: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    // Python's b64decode (validate=False) discards characters outside the
+    // alphabet, then insists on correct padding.
+    let (c62, c63) = if urlsafe { ('-', '_') } else { ('+', '/') };
+    let cleaned: String = text
+        .chars()
+        .filter(|&c| c.is_ascii_alphanumeric() || c == c62 || c == c63 || c == '=')
+        .collect();
     let bytes = b64_engine(urlsafe)
         .decode(cleaned.as_bytes())
         .map_err(|e| invalid(format!("b64decode: input is not valid base64: {e}")))?;
@@ -168,4 +184,3 @@ pub(crate) fn digest_hex(algorithm: &str, data: &[u8]) -> Result<String, Error> 
         }
     })
 }
-

@@ -1,14 +1,18 @@
-//! A YAML emitter that writes what PyYAML's `SafeDumper` writes.
+//! A YAML emitter that writes what Ansible's `to_yaml`/`to_nice_yaml` write.
 //!
-//! Ansible's `to_yaml`/`to_nice_yaml` call `yaml.dump(..., Dumper=AnsibleDumper,
-//! allow_unicode=True)`, and users diff that text, embed it in ConfigMaps
-//! and compare it in tests, so it has to match byte for byte. The structure
-//! here is a recursive transcription of PyYAML's event-driven `Emitter`
-//! (`yaml/emitter.py`): the same indentation stack, column tracking,
-//! scalar analysis, style choice and line folding at 80 columns. The
-//! representer part (`sort_keys=True`, flow style only for collections of
-//! plain scalars when `default_flow_style=None`, float/bool/null spellings)
-//! lives in [`to_node`].
+//! Ansible calls `yaml.dump(..., Dumper=AnsibleDumper, allow_unicode=True)`,
+//! and `AnsibleDumper` derives from PyYAML's `CSafeDumper`: the Python
+//! representer feeding libyaml's C emitter. Users diff that text, embed it
+//! in ConfigMaps and compare it in tests, so it has to match byte for byte.
+//!
+//! * [`to_node`] is the representer: `sort_keys=True`, flow style only for
+//!   collections of scalars when `default_flow_style=None`, and the
+//!   float/bool/null spellings of `SafeRepresenter`.
+//! * [`Emitter`] follows libyaml's emitter behaviour: the same indentation
+//!   stack and column tracking, its scalar analysis (astral characters,
+//!   tabs and NEL are "special" and force double quotes even with
+//!   `allow_unicode`), its style selection, and its character-by-character
+//!   line folding past 80 columns.
 
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Error, ErrorKind};
@@ -33,9 +37,18 @@ pub(crate) struct DumpOptions {
 /// A represented node (PyYAML's `ScalarNode`/`SequenceNode`/`MappingNode`).
 #[derive(Debug)]
 enum Node {
-    Scalar { value: String, is_str: bool },
-    Seq { items: Vec<Node>, flow: bool },
-    Map { pairs: Vec<(Node, Node)>, flow: bool },
+    Scalar {
+        value: String,
+        is_str: bool,
+    },
+    Seq {
+        items: Vec<Node>,
+        flow: bool,
+    },
+    Map {
+        pairs: Vec<(Node, Node)>,
+        flow: bool,
+    },
 }
 
 impl Node {
@@ -131,7 +144,11 @@ fn yaml_number(value: &Value) -> String {
         return ".nan".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { ".inf".into() } else { "-.inf".into() };
+        return if f > 0.0 {
+            ".inf".into()
+        } else {
+            "-.inf".into()
+        };
     }
     let repr = crate::repr::float_repr(f).to_lowercase();
     if !repr.contains('.') && repr.contains('e') {
@@ -141,22 +158,37 @@ fn yaml_number(value: &Value) -> String {
     }
 }
 
-/// `Emitter.analyze_scalar`'s result.
+/// libyaml's scalar analysis result (`yaml_emitter_analyze_scalar`).
 #[derive(Debug, Clone, Copy)]
 struct Analysis {
     empty: bool,
     multiline: bool,
-    allow_flow_plain: bool,
-    allow_block_plain: bool,
-    allow_single_quoted: bool,
+    flow_plain_allowed: bool,
+    block_plain_allowed: bool,
+    single_quoted_allowed: bool,
 }
 
+/// libyaml `IS_BREAK`.
 fn is_break(c: char) -> bool {
-    matches!(c, '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
-fn is_ws_or_break(c: char) -> bool {
-    matches!(c, '\0' | ' ' | '\t' | '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+/// libyaml `IS_BLANKZ` (space, tab, line break or end of string).
+fn is_blankz(c: Option<char>) -> bool {
+    match c {
+        None => true,
+        Some(c) => matches!(c, '\0' | ' ' | '\t') || is_break(c),
+    }
+}
+
+/// libyaml `IS_PRINTABLE`: `\n`, printable ASCII and the BMP outside the
+/// surrogates, minus BOM/noncharacters. Astral-plane characters are *not*
+/// printable for libyaml.
+fn is_printable(c: char) -> bool {
+    c == '\n'
+        || (' '..='~').contains(&c)
+        || ('\u{a0}'..='\u{d7ff}').contains(&c)
+        || (('\u{e000}'..='\u{fffd}').contains(&c) && c != '\u{feff}')
 }
 
 fn analyze(scalar: &[char]) -> Analysis {
@@ -164,36 +196,28 @@ fn analyze(scalar: &[char]) -> Analysis {
         return Analysis {
             empty: true,
             multiline: false,
-            allow_flow_plain: false,
-            allow_block_plain: true,
-            allow_single_quoted: true,
+            flow_plain_allowed: false,
+            block_plain_allowed: true,
+            single_quoted_allowed: true,
         };
     }
     let mut block_indicators = false;
     let mut flow_indicators = false;
     let mut line_breaks = false;
     let mut special_characters = false;
-    let mut leading_space = false;
-    let mut leading_break = false;
-    let mut trailing_space = false;
-    let mut trailing_break = false;
-    let mut break_space = false;
-    let mut space_break = false;
-    let starts_with = |p: &str| {
-        let p: Vec<char> = p.chars().collect();
-        scalar.starts_with(&p)
-    };
-    if starts_with("---") || starts_with("...") {
+    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
+        (false, false, false, false);
+    let (mut break_space, mut space_break) = (false, false);
+    if scalar.starts_with(&['-', '-', '-']) || scalar.starts_with(&['.', '.', '.']) {
         block_indicators = true;
         flow_indicators = true;
     }
     let mut preceded_by_whitespace = true;
-    let mut followed_by_whitespace = scalar.len() == 1 || scalar.get(1).is_some_and(|&c| is_ws_or_break(c));
-    let mut previous_space = false;
-    let mut previous_break = false;
-    let len = scalar.len();
-    for (index, &ch) in scalar.iter().enumerate() {
-        if index == 0 {
+    let (mut previous_space, mut previous_break) = (false, false);
+    let last = scalar.len() - 1;
+    for (i, &ch) in scalar.iter().enumerate() {
+        let followed_by_whitespace = is_blankz(scalar.get(i + 1).copied());
+        if i == 0 {
             if "#,[]{}&*!|>'\"%@`".contains(ch) {
                 flow_indicators = true;
                 block_indicators = true;
@@ -223,85 +247,57 @@ fn analyze(scalar: &[char]) -> Analysis {
                 block_indicators = true;
             }
         }
+        if !is_printable(ch) {
+            special_characters = true;
+        }
         if is_break(ch) {
             line_breaks = true;
         }
-        if !(ch == '\n' || ('\u{20}'..='\u{7e}').contains(&ch)) {
-            let unicode = (ch == '\u{85}'
-                || ('\u{a0}'..='\u{d7ff}').contains(&ch)
-                || ('\u{e000}'..='\u{fffd}').contains(&ch)
-                || ('\u{10000}'..'\u{10ffff}').contains(&ch))
-                && ch != '\u{feff}';
-            // allow_unicode=True: unicode characters are not special.
-            if !unicode {
-                special_characters = true;
-            }
-        }
         if ch == ' ' {
-            if index == 0 {
-                leading_space = true;
-            }
-            if index == len - 1 {
-                trailing_space = true;
-            }
-            if previous_break {
-                break_space = true;
-            }
+            leading_space |= i == 0;
+            trailing_space |= i == last;
+            break_space |= previous_break;
             previous_space = true;
             previous_break = false;
         } else if is_break(ch) {
-            if index == 0 {
-                leading_break = true;
-            }
-            if index == len - 1 {
-                trailing_break = true;
-            }
-            if previous_space {
-                space_break = true;
-            }
+            leading_break |= i == 0;
+            trailing_break |= i == last;
+            space_break |= previous_space;
             previous_space = false;
             previous_break = true;
         } else {
             previous_space = false;
             previous_break = false;
         }
-        preceded_by_whitespace = is_ws_or_break(ch);
-        followed_by_whitespace = index + 2 >= len || scalar.get(index + 2).is_some_and(|&c| is_ws_or_break(c));
+        preceded_by_whitespace = is_blankz(Some(ch));
     }
-    let mut allow_flow_plain = true;
-    let mut allow_block_plain = true;
-    let mut allow_single_quoted = true;
-    if leading_space || leading_break || trailing_space || trailing_break {
-        allow_flow_plain = false;
-        allow_block_plain = false;
-    }
-    if break_space {
-        allow_flow_plain = false;
-        allow_block_plain = false;
-        allow_single_quoted = false;
-    }
-    if space_break || special_characters {
-        allow_flow_plain = false;
-        allow_block_plain = false;
-        allow_single_quoted = false;
-    }
-    if line_breaks {
-        allow_flow_plain = false;
-        allow_block_plain = false;
-    }
-    if flow_indicators {
-        allow_flow_plain = false;
-    }
-    if block_indicators {
-        allow_block_plain = false;
-    }
-    Analysis {
+    let mut a = Analysis {
         empty: false,
         multiline: line_breaks,
-        allow_flow_plain,
-        allow_block_plain,
-        allow_single_quoted,
+        flow_plain_allowed: true,
+        block_plain_allowed: true,
+        single_quoted_allowed: true,
+    };
+    if leading_space || leading_break || trailing_space || trailing_break {
+        a.flow_plain_allowed = false;
+        a.block_plain_allowed = false;
     }
+    if break_space || space_break || special_characters {
+        a.flow_plain_allowed = false;
+        a.block_plain_allowed = false;
+        a.single_quoted_allowed = false;
+    }
+    if line_breaks {
+        a.flow_plain_allowed = false;
+        a.block_plain_allowed = false;
+    }
+    if flow_indicators {
+        a.flow_plain_allowed = false;
+    }
+    if block_indicators {
+        a.block_plain_allowed = false;
+    }
+    a
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -313,7 +309,6 @@ enum Style {
 
 #[derive(Debug, Clone, Copy, Default)]
 struct Context {
-    root: bool,
     mapping: bool,
     simple_key: bool,
 }
@@ -328,13 +323,20 @@ struct Emitter {
     column: usize,
     whitespace: bool,
     indention: bool,
-    open_ended: bool,
 }
 
 impl Emitter {
     fn new(opts: DumpOptions) -> Self {
-        let best_indent = if opts.indent > 1 && opts.indent < 10 { opts.indent } else { 2 };
-        let best_width = if opts.width > best_indent * 2 { opts.width } else { 80 };
+        let best_indent = if (2..=9).contains(&opts.indent) {
+            opts.indent
+        } else {
+            2
+        };
+        let best_width = if opts.width <= best_indent * 2 {
+            80
+        } else {
+            opts.width
+        };
         Emitter {
             out: String::new(),
             best_indent,
@@ -345,24 +347,13 @@ impl Emitter {
             column: 0,
             whitespace: true,
             indention: true,
-            open_ended: false,
         }
     }
 
     fn emit_document(&mut self, node: &Node) {
-        self.expect_node(
-            node,
-            Context {
-                root: true,
-                ..Context::default()
-            },
-        );
-        // DocumentEnd (implicit) then StreamEnd.
+        self.expect_node(node, Context::default());
+        // Implicit document end: finish the last line.
         self.write_indent();
-        if self.open_ended {
-            self.write_indicator("...", true, false, false);
-            self.write_indent();
-        }
     }
 
     fn increase_indent(&mut self, flow: bool, indentless: bool) {
@@ -381,8 +372,20 @@ impl Emitter {
     fn expect_node(&mut self, node: &Node, ctx: Context) {
         match node {
             Node::Scalar { value, is_str } => {
+                let chars: Vec<char> = value.chars().collect();
+                let analysis = analyze(&chars);
+                // Non-str scalars always resolve back to their own tag when
+                // plain; a string is plain-implicit only if its plain text
+                // would load back as a string.
+                let plain_implicit = !is_str || resolves_plain_as_str(value);
+                let style = self.select_style(&analysis, plain_implicit, ctx);
                 self.increase_indent(true, false);
-                self.process_scalar(value, *is_str, ctx);
+                let allow_breaks = !ctx.simple_key;
+                match style {
+                    Style::Plain => self.write_plain(&chars, allow_breaks),
+                    Style::Single => self.write_single_quoted(&chars, allow_breaks),
+                    Style::Double => self.write_double_quoted(&chars, allow_breaks),
+                }
                 self.pop_indent();
             }
             Node::Seq { items, flow } => {
@@ -404,8 +407,8 @@ impl Emitter {
 
     fn flow_sequence(&mut self, items: &[Node]) {
         self.write_indicator("[", true, true, false);
-        self.flow_level += 1;
         self.increase_indent(true, false);
+        self.flow_level += 1;
         for (i, item) in items.iter().enumerate() {
             if i > 0 {
                 self.write_indicator(",", false, false, false);
@@ -415,18 +418,18 @@ impl Emitter {
             }
             self.expect_node(item, Context::default());
         }
-        self.pop_indent();
         self.flow_level -= 1;
+        self.pop_indent();
         self.write_indicator("]", false, false, false);
     }
 
     fn flow_mapping(&mut self, pairs: &[(Node, Node)]) {
         self.write_indicator("{", true, true, false);
-        self.flow_level += 1;
         self.increase_indent(true, false);
+        self.flow_level += 1;
         let map_ctx = Context {
             mapping: true,
-            ..Context::default()
+            simple_key: false,
         };
         for (i, (k, v)) in pairs.iter().enumerate() {
             if i > 0 {
@@ -441,7 +444,6 @@ impl Emitter {
                     Context {
                         mapping: true,
                         simple_key: true,
-                        ..Context::default()
                     },
                 );
                 self.write_indicator(":", false, false, false);
@@ -455,8 +457,8 @@ impl Emitter {
             }
             self.expect_node(v, map_ctx);
         }
-        self.pop_indent();
         self.flow_level -= 1;
+        self.pop_indent();
         self.write_indicator("}", false, false, false);
     }
 
@@ -475,7 +477,7 @@ impl Emitter {
         self.increase_indent(false, false);
         let map_ctx = Context {
             mapping: true,
-            ..Context::default()
+            simple_key: false,
         };
         for (k, v) in pairs {
             self.write_indent();
@@ -485,7 +487,6 @@ impl Emitter {
                     Context {
                         mapping: true,
                         simple_key: true,
-                        ..Context::default()
                     },
                 );
                 self.write_indicator(":", false, false, false);
@@ -500,253 +501,232 @@ impl Emitter {
         self.pop_indent();
     }
 
-    fn choose_style(&self, a: &Analysis, plain_implicit: bool, ctx: Context) -> Style {
-        if plain_implicit
-            && !(ctx.simple_key && (a.empty || a.multiline))
-            && ((self.flow_level > 0 && a.allow_flow_plain)
-                || (self.flow_level == 0 && a.allow_block_plain))
+    /// `yaml_emitter_select_scalar_style` for an event without explicit style.
+    fn select_style(&self, a: &Analysis, plain_implicit: bool, ctx: Context) -> Style {
+        if ctx.simple_key && a.multiline {
+            return Style::Double;
+        }
+        let mut style = Style::Plain;
+        if (self.flow_level > 0 && !a.flow_plain_allowed)
+            || (self.flow_level == 0 && !a.block_plain_allowed)
         {
-            return Style::Plain;
+            style = Style::Single;
         }
-        if a.allow_single_quoted && !(ctx.simple_key && a.multiline) {
-            return Style::Single;
+        if a.empty && (self.flow_level > 0 || ctx.simple_key) {
+            style = Style::Single;
         }
-        Style::Double
+        if !plain_implicit {
+            style = Style::Single;
+        }
+        if style == Style::Single && !a.single_quoted_allowed {
+            style = Style::Double;
+        }
+        style
     }
 
-    fn process_scalar(&mut self, value: &str, is_str: bool, ctx: Context) {
-        let chars: Vec<char> = value.chars().collect();
-        let analysis = analyze(&chars);
-        // Non-str scalars are represented with their own tag and always
-        // resolve back to it when plain; strings are plain-implicit only if
-        // the plain text would not resolve to another type.
-        let plain_implicit = !is_str || resolves_plain_as_str(value);
-        let style = self.choose_style(&analysis, plain_implicit, ctx);
-        let split = !ctx.simple_key;
-        match style {
-            Style::Plain => self.write_plain(&chars, split, ctx.root),
-            Style::Single => self.write_single_quoted(&chars, split),
-            Style::Double => self.write_double_quoted(&chars, split),
+    fn put(&mut self, c: char) {
+        self.out.push(c);
+        self.column += 1;
+    }
+
+    fn put_break(&mut self) {
+        self.out.push('\n');
+        self.column = 0;
+    }
+
+    /// libyaml `WRITE_BREAK`: `\n` becomes the line break, other break
+    /// characters are copied as they are.
+    fn write_break(&mut self, c: char) {
+        if c == '\n' {
+            self.put_break();
+        } else {
+            self.out.push(c);
+            self.column = 0;
         }
     }
 
-    fn write_raw(&mut self, data: &str) {
-        self.column += data.chars().count();
-        self.out.push_str(data);
-    }
-
-    fn write_chars(&mut self, data: &[char]) {
-        self.column += data.len();
-        self.out.extend(data.iter());
-    }
-
-    fn write_indicator(&mut self, indicator: &str, need_whitespace: bool, whitespace: bool, indention: bool) {
-        if !(self.whitespace || !need_whitespace) {
-            self.out.push(' ');
-            self.column += 1;
+    fn write_indicator(
+        &mut self,
+        indicator: &str,
+        need_whitespace: bool,
+        is_whitespace: bool,
+        is_indention: bool,
+    ) {
+        if need_whitespace && !self.whitespace {
+            self.put(' ');
         }
-        self.out.push_str(indicator);
-        self.column += indicator.chars().count();
-        self.whitespace = whitespace;
-        self.indention = self.indention && indention;
-        self.open_ended = false;
+        for c in indicator.chars() {
+            self.put(c);
+        }
+        self.whitespace = is_whitespace;
+        self.indention = self.indention && is_indention;
     }
 
     fn write_indent(&mut self) {
         let indent = self.indent.unwrap_or(0);
         if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
-            self.write_line_break(None);
+            self.put_break();
         }
-        if self.column < indent {
-            self.whitespace = true;
-            let pad = indent - self.column;
-            self.out.extend(std::iter::repeat_n(' ', pad));
-            self.column = indent;
+        while self.column < indent {
+            self.put(' ');
         }
-    }
-
-    fn write_line_break(&mut self, data: Option<char>) {
         self.whitespace = true;
         self.indention = true;
-        self.column = 0;
-        self.out.push(data.unwrap_or('\n'));
     }
 
-    fn write_plain(&mut self, text: &[char], split: bool, root: bool) {
-        if root {
-            self.open_ended = true;
+    fn write_plain(&mut self, text: &[char], allow_breaks: bool) {
+        if !self.whitespace && (!text.is_empty() || self.flow_level > 0) {
+            self.put(' ');
         }
-        if text.is_empty() {
-            return;
-        }
-        if !self.whitespace {
-            self.write_raw(" ");
+        let (mut spaces, mut breaks) = (false, false);
+        for (i, &ch) in text.iter().enumerate() {
+            if ch == ' ' {
+                if allow_breaks
+                    && !spaces
+                    && self.column > self.best_width
+                    && text.get(i + 1) != Some(&' ')
+                {
+                    self.write_indent();
+                } else {
+                    self.put(ch);
+                }
+                spaces = true;
+            } else if is_break(ch) {
+                if !breaks && ch == '\n' {
+                    self.put_break();
+                }
+                self.write_break(ch);
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent();
+                }
+                self.put(ch);
+                self.indention = false;
+                spaces = false;
+                breaks = false;
+            }
         }
         self.whitespace = false;
         self.indention = false;
-        let mut spaces = false;
-        let mut breaks = false;
-        let mut start = 0;
-        let mut end = 0;
-        while end <= text.len() {
-            let ch = text.get(end).copied();
-            if spaces {
-                if ch != Some(' ') {
-                    if start + 1 == end && self.column > self.best_width && split {
-                        self.write_indent();
-                        self.whitespace = false;
-                        self.indention = false;
-                    } else {
-                        self.write_chars(&text[start..end]);
-                    }
-                    start = end;
-                }
-            } else if breaks {
-                if !ch.is_some_and(is_break) {
-                    if text.get(start) == Some(&'\n') {
-                        self.write_line_break(None);
-                    }
-                    for &br in &text[start..end] {
-                        self.write_line_break(Some(br));
-                    }
-                    self.write_indent();
-                    self.whitespace = false;
-                    self.indention = false;
-                    start = end;
-                }
-            } else if ch.is_none_or(|c| c == ' ' || is_break(c)) {
-                self.write_chars(&text[start..end]);
-                start = end;
-            }
-            if let Some(c) = ch {
-                spaces = c == ' ';
-                breaks = is_break(c);
-            }
-            end += 1;
-        }
     }
 
-    fn write_single_quoted(&mut self, text: &[char], split: bool) {
+    fn write_single_quoted(&mut self, text: &[char], allow_breaks: bool) {
         self.write_indicator("'", true, false, false);
-        let mut spaces = false;
-        let mut breaks = false;
-        let mut start = 0;
-        let mut end = 0;
-        while end <= text.len() {
-            let ch = text.get(end).copied();
-            if spaces {
-                if ch != Some(' ') {
-                    if start + 1 == end && self.column > self.best_width && split && start != 0 && end != text.len()
-                    {
-                        self.write_indent();
-                    } else {
-                        self.write_chars(&text[start..end]);
-                    }
-                    start = end;
-                }
-            } else if breaks {
-                if !ch.is_some_and(is_break) {
-                    if text.get(start) == Some(&'\n') {
-                        self.write_line_break(None);
-                    }
-                    for &br in &text[start..end] {
-                        self.write_line_break(Some(br));
-                    }
+        let (mut spaces, mut breaks) = (false, false);
+        let last = text.len().saturating_sub(1);
+        for (i, &ch) in text.iter().enumerate() {
+            if ch == ' ' {
+                if allow_breaks
+                    && !spaces
+                    && self.column > self.best_width
+                    && i != 0
+                    && i != last
+                    && text.get(i + 1) != Some(&' ')
+                {
                     self.write_indent();
-                    start = end;
+                } else {
+                    self.put(ch);
                 }
-            } else if ch.is_none_or(|c| c == ' ' || is_break(c) || c == '\'') && start < end {
-                self.write_chars(&text[start..end]);
-                start = end;
+                spaces = true;
+            } else if is_break(ch) {
+                if !breaks && ch == '\n' {
+                    self.put_break();
+                }
+                self.write_break(ch);
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent();
+                }
+                if ch == '\'' {
+                    self.put('\'');
+                }
+                self.put(ch);
+                self.indention = false;
+                spaces = false;
+                breaks = false;
             }
-            if ch == Some('\'') {
-                self.write_raw("''");
-                start = end + 1;
-            }
-            if let Some(c) = ch {
-                spaces = c == ' ';
-                breaks = is_break(c);
-            }
-            end += 1;
+        }
+        if breaks {
+            self.write_indent();
         }
         self.write_indicator("'", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
     }
 
-    fn write_double_quoted(&mut self, text: &[char], split: bool) {
+    fn write_double_quoted(&mut self, text: &[char], allow_breaks: bool) {
         self.write_indicator("\"", true, false, false);
-        let mut start = 0;
-        let mut end = 0;
-        while end <= text.len() {
-            let ch = text.get(end).copied();
-            let needs_escape = ch.is_none_or(|c| {
-                matches!(c, '"' | '\\' | '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}')
-                    || !(('\u{20}'..='\u{7e}').contains(&c)
-                        || ('\u{a0}'..='\u{d7ff}').contains(&c)
-                        || ('\u{e000}'..='\u{fffd}').contains(&c))
-            });
-            if needs_escape {
-                if start < end {
-                    self.write_chars(&text[start..end]);
-                    start = end;
+        let mut spaces = false;
+        let last = text.len().saturating_sub(1);
+        for (i, &ch) in text.iter().enumerate() {
+            if !is_printable(ch) || ch == '\u{feff}' || is_break(ch) || ch == '"' || ch == '\\' {
+                self.put('\\');
+                let escape = match ch {
+                    '\0' => Some('0'),
+                    '\u{7}' => Some('a'),
+                    '\u{8}' => Some('b'),
+                    '\t' => Some('t'),
+                    '\n' => Some('n'),
+                    '\u{b}' => Some('v'),
+                    '\u{c}' => Some('f'),
+                    '\r' => Some('r'),
+                    '\u{1b}' => Some('e'),
+                    '"' => Some('"'),
+                    '\\' => Some('\\'),
+                    '\u{85}' => Some('N'),
+                    '\u{a0}' => Some('_'),
+                    '\u{2028}' => Some('L'),
+                    '\u{2029}' => Some('P'),
+                    _ => None,
+                };
+                match escape {
+                    Some(e) => self.put(e),
+                    None => {
+                        let v = ch as u32;
+                        let (prefix, width) = if v <= 0xff {
+                            ('x', 2)
+                        } else if v <= 0xffff {
+                            ('u', 4)
+                        } else {
+                            ('U', 8)
+                        };
+                        self.put(prefix);
+                        for digit in format!("{v:0width$X}").chars() {
+                            self.put(digit);
+                        }
+                    }
                 }
-                if let Some(c) = ch {
-                    let data = match c {
-                        '\0' => "\\0".to_owned(),
-                        '\u{7}' => "\\a".to_owned(),
-                        '\u{8}' => "\\b".to_owned(),
-                        '\t' => "\\t".to_owned(),
-                        '\n' => "\\n".to_owned(),
-                        '\u{b}' => "\\v".to_owned(),
-                        '\u{c}' => "\\f".to_owned(),
-                        '\r' => "\\r".to_owned(),
-                        '\u{1b}' => "\\e".to_owned(),
-                        '"' => "\\\"".to_owned(),
-                        '\\' => "\\\\".to_owned(),
-                        '\u{85}' => "\\N".to_owned(),
-                        '\u{a0}' => "\\_".to_owned(),
-                        '\u{2028}' => "\\L".to_owned(),
-                        '\u{2029}' => "\\P".to_owned(),
-                        c if (c as u32) <= 0xff => format!("\\x{:02X}", c as u32),
-                        c if (c as u32) <= 0xffff => format!("\\u{:04X}", c as u32),
-                        c => format!("\\U{:08X}", c as u32),
-                    };
-                    self.write_raw(&data);
-                    start = end + 1;
+                spaces = false;
+            } else if ch == ' ' {
+                if allow_breaks && !spaces && self.column > self.best_width && i != 0 && i != last {
+                    self.write_indent();
+                    if text.get(i + 1) == Some(&' ') {
+                        self.put('\\');
+                    }
+                } else {
+                    self.put(ch);
                 }
+                spaces = true;
+            } else {
+                self.put(ch);
+                spaces = false;
             }
-            if end > 0
-                && end + 1 < text.len()
-                && (ch == Some(' ') || start >= end)
-                && self.column + end.saturating_sub(start) > self.best_width
-                && split
-            {
-                let mut data: String = text[start.min(end)..end].iter().collect();
-                data.push('\\');
-                if start < end {
-                    start = end;
-                }
-                self.write_raw(&data);
-                self.write_indent();
-                self.whitespace = false;
-                self.indention = false;
-                if text.get(start) == Some(&' ') {
-                    self.write_raw("\\");
-                }
-            }
-            end += 1;
         }
         self.write_indicator("\"", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
     }
 }
 
-/// `Emitter.check_simple_key` for the nodes the representer produces.
+/// `yaml_emitter_check_simple_key` for the nodes the representer produces:
+/// single-line scalars of at most 128 bytes, or empty collections.
 fn check_simple_key(node: &Node) -> bool {
     match node {
-        Node::Scalar { value, .. } => {
-            let chars: Vec<char> = value.chars().collect();
-            let a = analyze(&chars);
-            chars.len() < 128 && !a.empty && !a.multiline
-        }
+        Node::Scalar { value, .. } => value.len() <= 128 && !value.chars().any(is_break),
         Node::Seq { items, .. } => items.is_empty(),
         Node::Map { pairs, .. } => pairs.is_empty(),
     }

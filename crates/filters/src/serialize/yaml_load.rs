@@ -93,7 +93,11 @@ impl<'a> Loader<'a> {
 
     fn node(&mut self, ev: Event<'a>) -> Result<Value, YamlLoadError> {
         match ev {
-            Event::Alias(id) => self.anchors.get(&id).cloned().ok_or(YamlLoadError::UnknownAnchor),
+            Event::Alias(id) => self
+                .anchors
+                .get(&id)
+                .cloned()
+                .ok_or(YamlLoadError::UnknownAnchor),
             Event::Scalar(text, style, anchor, tag) => {
                 let value = scalar(&text, style, tag.as_deref());
                 self.remember(anchor, &value);
@@ -174,8 +178,19 @@ fn scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Value {
         let full = format!("{}{}", tag.handle, tag.suffix);
         match full.as_str() {
             "tag:yaml.org,2002:str" | "!!str" | "!unsafe" | "!vault" => return Value::from(text),
-            "tag:yaml.org,2002:int" | "!!int" | "tag:yaml.org,2002:float" | "!!float"
-            | "tag:yaml.org,2002:bool" | "!!bool" | "tag:yaml.org,2002:null" | "!!null" => {
+            "tag:yaml.org,2002:float" | "!!float" => {
+                let v = construct_plain(text);
+                return match crate::util::as_f64(&v) {
+                    Some(f) if v.kind() == ValueKind::Number => Value::from(f),
+                    _ => v,
+                };
+            }
+            "tag:yaml.org,2002:int"
+            | "!!int"
+            | "tag:yaml.org,2002:bool"
+            | "!!bool"
+            | "tag:yaml.org,2002:null"
+            | "!!null" => {
                 return construct_plain(text);
             }
             _ => return Value::from(text),
