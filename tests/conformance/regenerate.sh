@@ -6,11 +6,12 @@
 #
 # For each playbooks/NNN_topic.yml it writes expected/NNN_topic.jsonl (events from
 # oracle/stackbook_events.py) and expected/NNN_topic.rc (exit code).
-# For each errors/NAME.yml it writes expected/errors/NAME.rc and expected/errors/NAME.err
-# (the first error line, normalised).
+# For each errors/NAME.yml it writes expected/errors/NAME.{rc,jsonl,err}; .err holds the first
+# error line and its "Origin: file:line:col" line, with paths normalised.
 # Runs are hermetic: empty environment apart from the variables set below, cwd is the
 # playbook's directory, forks=1, stdin from /dev/null.
 set -euo pipefail
+shopt -s nullglob
 
 root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
 conf="$root/tests/conformance"
@@ -21,8 +22,9 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/stackbook-conformance.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 mkdir -p "$conf/expected/errors"
-"$bin/ansible-playbook" --version | head -n1 | sed 's/^ansible-playbook /ansible-core /' \
-  > "$conf/expected/ORACLE_VERSION"
+version=$("$bin/ansible-playbook" --version)
+version=${version%%$'\n'*}                       # "ansible-playbook [core 2.19.14]"
+printf 'ansible-core %s\n' "${version#*core }" | tr -d ']' >"$conf/expected/ORACLE_VERSION"
 
 # header VALUE of "# key: VALUE" lines at the top of a playbook (all such lines joined).
 header() {
@@ -51,8 +53,8 @@ run_one() {
   mapfile -d '' -t envs < <(split_words "$(header env "$playbook")")
   if [ "$(header inventory "$playbook" | tr -d ' ')" = none ]; then inv=(); fi
   set +e
-  ( cd "$dir" && env -i \
-      PATH="$bin:/usr/local/bin:/usr/bin:/bin" HOME="$tmp/home" LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC \
+  ( cd "$dir" && umask 022 && env -i \
+      PATH="$bin:/usr/local/bin:/usr/bin:/bin" PYTHONDONTWRITEBYTECODE=1 HOME="$tmp/home" LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC \
       ANSIBLE_HOME="$tmp/ansible" ANSIBLE_LOCAL_TEMP="$tmp/ansible/tmp" \
       ANSIBLE_REMOTE_TMP="$tmp/ansible/remote" \
       ANSIBLE_CALLBACK_PLUGINS="$conf/oracle" ANSIBLE_CALLBACKS_ENABLED=stackbook_events \
@@ -88,18 +90,31 @@ for playbook in "$conf"/playbooks/*.yml; do
   count=$((count + 1))
 done
 
+# The message lines of an error run: the first error line (ansible-core 2.19 prints
+# "[ERROR]: ...", older cores "ERROR! ..."; a failed task also prints "fatal: [host]: FAILED!")
+# and the first "Origin: file:line:col" line after it. With no error, the first warning.
+first_error() {
+  awk '
+    !err && /^(\[ERROR\]|ERROR!|fatal:)/ { err = $0; next }
+    err && !origin && /^Origin: / { origin = $0 }
+    !warn && /^\[WARNING\]/ { warn = $0; getline nxt; if (nxt ~ /^Origin: /) warnorigin = nxt }
+    END {
+      if (err) { print err; if (origin) print origin }
+      else if (warn) { print warn; if (warnorigin) print warnorigin }
+    }'
+}
+
 for playbook in "$conf"/errors/*.yml; do
   name=$(basename "$playbook" .yml)
   selected "$name" "$@" || continue
   : >"$tmp/events.jsonl"
   run_one "$playbook" "$tmp/events.jsonl" "$tmp/$name.log"
+  cp "$tmp/events.jsonl" "$conf/expected/errors/$name.jsonl"
   echo "$rc" >"$conf/expected/errors/$name.rc"
-  # First error line: ansible-core 2.19 prints "[ERROR]: ...", older cores "ERROR! ...";
-  # a failing task shows up as "fatal: [host]: FAILED! => ...".
-  normalise_paths "$tmp/$name.log" "$tmp/out/$name" "$conf/errors" \
-    | grep -m1 -E '^(\[ERROR\]|ERROR!|fatal:)' >"$conf/expected/errors/$name.err" || true
+  normalise_paths "$tmp/$name.log" "$tmp/out/$name" "$conf/errors" | first_error \
+    >"$conf/expected/errors/$name.err"
   if [ -n "${VERBOSE:-}" ]; then cat "$tmp/$name.log"; fi
-  printf '%-40s rc=%s %s\n' "errors/$name" "$rc" "$(cut -c1-100 "$conf/expected/errors/$name.err")"
+  printf '%-40s rc=%s %s\n' "errors/$name" "$rc" "$(head -c 100 "$conf/expected/errors/$name.err")"
   count=$((count + 1))
 done
 echo "regenerated $count goldens with $(cat "$conf/expected/ORACLE_VERSION")"

@@ -9,7 +9,9 @@ Results are normalised so that the goldens are byte-stable and machine-independe
   * noise keys are removed from each result and loop-item result (DROP_KEYS), and keys
     starting with `_ansible` at every depth (DROP_PREFIXES);
   * a `stat` dict keeps only exists/isdir/isreg/mode/size;
+  * a directory's `stat.size` is dropped (filesystem-specific);
   * gather_facts/setup results keep no facts (they are machine-specific);
+  * pause's "Paused for N seconds" stdout becomes "Paused for <duration> seconds";
   * absolute paths of the out_dir and the playbook dir become `<out_dir>` and `<playbook_dir>`.
 Keys are sorted and separators are compact, so the same events give the same bytes.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 from ansible.plugins.callback import CallbackBase
 
@@ -35,7 +38,7 @@ requirements:
 # transport or machine-specific noise). Deeper user data is left alone, except that keys
 # starting with `_ansible` are removed at every depth.
 DROP_KEYS = frozenset({
-    "invocation", "start", "end", "delta", "diff",
+    "invocation", "start", "end", "delta", "stop", "diff",
     "exception", "warnings", "deprecations",
     "failed_when_suppressed_exception",  # 2.19: "(traceback unavailable)" placeholder
     "uid", "gid", "owner", "group", "secontext",
@@ -45,6 +48,16 @@ DROP_PREFIXES = ("_ansible",)
 STAT_KEEP = ("exists", "isdir", "isreg", "mode", "size")
 FACT_ACTIONS = frozenset({"ansible.builtin.gather_facts", "ansible.builtin.setup",
                           "gather_facts", "setup"})
+PAUSE_ACTIONS = frozenset({"ansible.builtin.pause", "pause"})
+
+
+def _json_key(key):
+    """A mapping key as JSON spells it (True -> "true", None -> "null", 1 -> "1")."""
+    if isinstance(key, str):
+        return str(key)
+    if key is True or key is False or key is None:
+        return json.dumps(key)
+    return str(key)
 
 
 class CallbackModule(CallbackBase):
@@ -87,9 +100,9 @@ class CallbackModule(CallbackBase):
     def _norm(self, value):
         """Normalise plain data: drop `_ansible*` keys, replace machine paths."""
         if isinstance(value, dict):
-            return {self._norm_str(str(key)): self._norm(item)
+            return {self._norm_str(_json_key(key)): self._norm(item)
                     for key, item in value.items()
-                    if not str(key).startswith(DROP_PREFIXES)}
+                    if not _json_key(key).startswith(DROP_PREFIXES)}
         if isinstance(value, (list, tuple)):
             return [self._norm(item) for item in value]
         if isinstance(value, (set, frozenset)):
@@ -109,11 +122,14 @@ class CallbackModule(CallbackBase):
             return self._norm(value)
         out = {}
         for key, item in value.items():
-            key = str(key)
+            key = _json_key(key)
             if key in DROP_KEYS or key.startswith(DROP_PREFIXES):
                 continue
             if key == "stat" and isinstance(item, dict):
-                out[key] = {k: self._norm(item[k]) for k in STAT_KEEP if k in item}
+                keep = STAT_KEEP
+                if item.get("isdir"):  # a directory's size depends on the filesystem
+                    keep = tuple(k for k in STAT_KEEP if k != "size")
+                out[key] = {k: self._norm(item[k]) for k in keep if k in item}
             elif key == "results" and isinstance(item, list):
                 out[key] = [self._norm_result(entry) for entry in item]
             else:
@@ -138,8 +154,14 @@ class CallbackModule(CallbackBase):
     def _clean(self, result):
         data = self._raw(result)
         cleaned = self._norm_result(data)
-        if self._action(result._task) in FACT_ACTIONS and isinstance(cleaned, dict):
+        action = self._action(result._task)
+        if action in FACT_ACTIONS and isinstance(cleaned, dict):
             cleaned.pop("ansible_facts", None)
+        if action in PAUSE_ACTIONS and isinstance(cleaned, dict):
+            # "Paused for 1.0 seconds" carries the measured wall-clock duration.
+            stdout = cleaned.get("stdout")
+            if isinstance(stdout, str):
+                cleaned["stdout"] = re.sub(r"^Paused for [0-9.]+ ", "Paused for <duration> ", stdout)
         return cleaned
 
     # ---------------------------------------------------------------- events
