@@ -1,0 +1,91 @@
+//! A Go `text/template` engine.
+//!
+//! Why our own: Helm charts depend on the exact behaviour of Go's engine
+//! (whitespace trimming, `missingkey=zero`, truthiness, `eq` across numeric
+//! types, `<no value>`), and no maintained Rust crate reproduces it. The
+//! engine is split into [`lex`] → [`parse`] → `exec`, with Go's predefined
+//! functions in [`funcs`] and its `fmt` verbs in [`gofmt`].
+//!
+//! ```
+//! use stackbook_helm::gotmpl::Templates;
+//! use stackbook_helm::value::Value;
+//! let mut t = Templates::new(stackbook_helm::sprig::helm_funcs());
+//! t.add("x", "{{ .a | upper }}").unwrap();
+//! let data = Value::map([("a".to_string(), Value::from("hi"))].into_iter().collect());
+//! assert_eq!(t.execute("x", &data).unwrap(), "HI");
+//! ```
+
+pub mod ast;
+pub mod error;
+mod exec;
+pub mod funcs;
+pub mod gofmt;
+pub mod lex;
+pub mod parse;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub use error::{ExecError, ParseError, TemplateError};
+pub use funcs::{Func, FuncMap, FuncSpec};
+
+use crate::value::Value;
+use ast::Tree;
+
+/// A set of named templates sharing `define`s and a function map (Go's
+/// associated `*template.Template`s).
+#[derive(Clone)]
+pub struct Templates {
+    pub(crate) trees: HashMap<String, Arc<Tree>>,
+    pub(crate) funcs: Arc<FuncMap>,
+}
+
+impl Templates {
+    /// An empty set using `funcs` (plus Go's builtins, which it should
+    /// already contain; see [`crate::sprig::helm_funcs`]).
+    pub fn new(funcs: FuncMap) -> Templates {
+        Templates {
+            trees: HashMap::new(),
+            funcs: Arc::new(funcs),
+        }
+    }
+
+    /// True when `name` is callable from a template.
+    pub fn is_func(&self, name: &str) -> bool {
+        self.funcs.contains(name) || funcs::EXECUTOR_FUNCS.contains(&name)
+    }
+
+    /// Parses `src` as template `name`, registering its `define`s. Like Go,
+    /// a later definition replaces an earlier one unless it is empty.
+    pub fn add(&mut self, name: &str, src: &str) -> Result<(), ParseError> {
+        let trees = parse::parse(name, src, &|n| self.is_func(n))?;
+        for t in trees {
+            if t.is_empty() && self.trees.contains_key(&t.name) {
+                continue;
+            }
+            self.trees.insert(t.name.clone(), Arc::new(t));
+        }
+        Ok(())
+    }
+
+    /// True when a template called `name` exists.
+    pub fn has(&self, name: &str) -> bool {
+        self.trees.contains_key(name)
+    }
+
+    /// Executes template `name` with `data`, returning the output as Go
+    /// produces it (nil prints as `<no value>`).
+    pub fn execute(&self, name: &str, data: &Value) -> Result<String, ExecError> {
+        let Some(tree) = self.trees.get(name).cloned() else {
+            return Err(ExecError::NoTemplate {
+                name: name.to_string(),
+                parent: "gotpl".to_string(),
+            });
+        };
+        let mut includes = HashMap::new();
+        let mut out = String::new();
+        let mut st = exec::State::new(self, None, tree, &mut includes, 0);
+        st.run(data, &mut out)?;
+        Ok(out)
+    }
+}

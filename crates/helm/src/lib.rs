@@ -1,0 +1,25 @@
+//! stackbook's Helm engine: renders Helm charts without the `helm` binary,
+//! producing byte-for-byte what `helm template` produces.
+//!
+//! Layers, bottom up:
+//! - [`value`]: Go-typed dynamic values (`int` vs `int64` vs `float64`).
+//! - [`gotmpl`]: a Go `text/template` engine (lexer, parser, executor).
+//! - [`sprig`]: Sprig and Helm template functions.
+//! - [`yaml`]: YAML reading/writing with go-yaml v2 / `sigs.k8s.io/yaml`
+//!   semantics (what `toYaml` prints).
+//! - [`chart`]: chart loading (directory or `.tgz`), `.helmignore`,
+//!   dependencies, values schema.
+//! - [`values`]: values coalescing and `--set` parsing (Helm's strvals).
+//! - [`render`]: `render_chart`, the built-in objects and install order.
+
+pub mod chart;
+pub mod gotmpl;
+pub mod render;
+pub mod sprig;
+pub mod value;
+pub mod values;
+pub mod yaml;
+
+pub use chart::{Chart, ChartError, load_chart};
+pub use render::{Capabilities, ReleaseOptions, RenderError, Rendered, render_chart};
+pub use value::Value;
