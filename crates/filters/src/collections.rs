@@ -443,6 +443,9 @@ pub(crate) fn zip_longest(
     ))
 }
 
+/// Upper bound on `product` results, so a typo cannot exhaust memory.
+const PRODUCT_LIMIT: usize = 1_000_000;
+
 /// `product(*others, repeat=1)`: Python's `itertools.product`.
 pub(crate) fn product(value: &Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
     let repeat = kwargs.get::<Option<usize>>("repeat")?.unwrap_or(1);
@@ -452,6 +455,14 @@ pub(crate) fn product(value: &Value, others: Rest<Value>, kwargs: Kwargs) -> Res
         pools.push(to_vec("product", o)?);
     }
     let pools: Vec<Vec<Value>> = (0..repeat).flat_map(|_| pools.iter().cloned()).collect();
+    let total = pools
+        .iter()
+        .try_fold(1usize, |acc, p| acc.checked_mul(p.len()));
+    if total.is_none_or(|t| t > PRODUCT_LIMIT) {
+        return Err(invalid(format!(
+            "product: result would exceed {PRODUCT_LIMIT} items"
+        )));
+    }
     let mut result: Vec<Vec<Value>> = vec![Vec::new()];
     for pool in &pools {
         let mut next = Vec::with_capacity(result.len() * pool.len());
@@ -573,4 +584,69 @@ pub(crate) fn sort(value: &Value, kwargs: Kwargs) -> Result<Value, Error> {
     Ok(Value::from(
         keyed.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
     ))
+}
+
+/// `subelements(key, skip_missing=False)`: pairs each item with each element
+/// of its `key` list (`users | subelements('groups')`).
+pub(crate) fn subelements(
+    value: &Value,
+    key: &str,
+    skip_missing: Option<bool>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    require_defined("subelements", value)?;
+    let skip_missing = match skip_missing {
+        Some(s) => s,
+        None => kwargs.get::<Option<bool>>("skip_missing")?.unwrap_or(false),
+    };
+    kwargs.assert_all_used()?;
+    let items = if is_mapping(value) {
+        map_entries("subelements", value)?
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect()
+    } else if is_sequence(value) {
+        to_vec("subelements", value)?
+    } else {
+        return Err(invalid("obj must be a list of dicts or a nested dict"));
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let mut sub = item.clone();
+        let mut missing = false;
+        for part in key.split('.') {
+            if !is_mapping(&sub) {
+                return Err(invalid(format!(
+                    "the key {part} should point to a dictionary, got {}",
+                    crate::repr::python_repr(&sub)
+                )));
+            }
+            match sub.get_item(&Value::from(part)) {
+                Ok(v) if !v.is_undefined() => sub = v,
+                _ => {
+                    missing = true;
+                    break;
+                }
+            }
+        }
+        if missing {
+            if skip_missing {
+                continue;
+            }
+            return Err(invalid(format!(
+                "could not find '{key}' key in iterated item {}",
+                crate::repr::python_repr(&item)
+            )));
+        }
+        if sub.kind() != ValueKind::Seq {
+            return Err(invalid(format!(
+                "the key {key} should point to a list, got {}",
+                crate::repr::python_repr(&sub)
+            )));
+        }
+        for element in to_vec("subelements", &sub)? {
+            out.push(Value::from(vec![item.clone(), element]));
+        }
+    }
+    Ok(Value::from(out))
 }

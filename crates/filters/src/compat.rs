@@ -140,7 +140,9 @@ fn find_endraw(s: &str) -> usize {
     while let Some(p) = s[from..].find("{%") {
         let start = from + p;
         let end = statement_end(&s[start..]) + start;
-        let inner = s[start + 2..end.saturating_sub(2).max(start + 2)]
+        let inner = s
+            .get(start + 2..end.saturating_sub(2).max(start + 2))
+            .unwrap_or("")
             .trim_matches('-')
             .trim();
         if inner == "endraw" {

@@ -12,8 +12,9 @@ use minijinja::{Error, ErrorKind};
 use crate::repr::{python_str, python_type_name};
 use crate::util::{require_defined, to_vec};
 
-/// Ansible's `to_bool`, shared with the `truthy(convert_bool=True)` test.
-pub(crate) fn ansible_bool(value: &Value) -> bool {
+/// Ansible's `bool` filter (`to_bool`): `yes`/`on`/`true`/`1` (any case)
+/// are true, everything else is false.
+pub fn ansible_bool(value: &Value) -> bool {
     let text = match value.kind() {
         ValueKind::String => value.as_str().unwrap_or_default().to_lowercase(),
         ValueKind::Bool => {
@@ -121,6 +122,11 @@ pub(crate) fn int(
         None => kwargs.get::<Option<u32>>("base")?.unwrap_or(10),
     };
     kwargs.assert_all_used()?;
+    if base == 1 || base > 36 {
+        return Err(crate::util::invalid(format!(
+            "int() base must be >= 2 and <= 36, or 0, got {base}"
+        )));
+    }
     Ok(match value.kind() {
         ValueKind::Bool => Value::from(i64::from(value.is_true())),
         ValueKind::Number if value.is_integer() => value.clone(),

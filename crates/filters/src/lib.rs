@@ -34,7 +34,8 @@ mod yaml_resolve;
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error};
 
-pub use lookups::{LookupError, SUPPORTED_LOOKUPS};
+pub use convert::ansible_bool as to_bool;
+pub use lookups::{LookupError, SUPPORTED_LOOKUPS, lookup, query};
 pub use repr::{float_repr, python_repr, python_str, python_type_name};
 pub use serialize::json::json_to_value;
 pub use serialize::yaml_load::{YamlLoadError, load_all as load_yaml_all};
@@ -101,6 +102,8 @@ fn add_filters(env: &mut Environment<'_>) {
     env.add_filter("first", collections::first);
     env.add_filter("last", collections::last);
     env.add_filter("extract", extract);
+    env.add_filter("subelements", collections::subelements);
+    env.add_filter("path_join", text::path_join);
     env.add_filter("sort", collections::sort);
     env.add_filter("attr", attr);
     env.add_filter("urlencode", text::urlencode);

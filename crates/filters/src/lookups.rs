@@ -375,7 +375,10 @@ fn invoke(
 }
 
 /// `lookup(name, *terms, wantlist=False, errors='strict', **plugin_options)`.
-pub(crate) fn lookup(
+///
+/// Public so the engine can register its own `lookup` that handles
+/// `template` and delegates everything else here.
+pub fn lookup(
     state: &State,
     name: &str,
     terms: Rest<Value>,
@@ -385,7 +388,7 @@ pub(crate) fn lookup(
 }
 
 /// `query(name, *terms, **plugin_options)` / `q(...)`: always a list.
-pub(crate) fn query(
+pub fn query(
     state: &State,
     name: &str,
     terms: Rest<Value>,

@@ -497,3 +497,29 @@ pub(crate) fn urlencode(value: &Value) -> Result<String, Error> {
     }
     Ok(quote(&python_str(value), "/"))
 }
+
+/// `path_join`: `os.path.join` of a list of path parts (an absolute part
+/// discards everything before it).
+pub(crate) fn path_join(value: &Value) -> Result<String, Error> {
+    require_defined("path_join", value)?;
+    let parts: Vec<String> = if value.kind() == ValueKind::String {
+        vec![text_of(value)]
+    } else {
+        crate::util::to_vec("path_join", value)?
+            .iter()
+            .map(python_str)
+            .collect()
+    };
+    let mut out = String::new();
+    for part in parts {
+        if part.starts_with('/') {
+            out = part;
+        } else if out.is_empty() || out.ends_with('/') {
+            out.push_str(&part);
+        } else {
+            out.push('/');
+            out.push_str(&part);
+        }
+    }
+    Ok(out)
+}
