@@ -1,0 +1,93 @@
+//! Shared server state: the store behind one mutex, and the broadcast channel that carries its
+//! events to watches and simulated controllers.
+
+use std::sync::{Mutex, MutexGuard};
+
+use serde_json::json;
+use tokio::sync::broadcast;
+
+use crate::faults::Faults;
+use crate::store::{Event, Store};
+
+/// State shared by every connection of one server.
+pub struct State {
+    store: Mutex<Store>,
+    events: broadcast::Sender<Event>,
+    /// Required bearer token, if any.
+    pub token: Option<String>,
+    /// Fault rules.
+    pub faults: Faults,
+    /// `host:port` the server listens on (for `/api` serverAddressByClientCIDRs).
+    pub address: String,
+}
+
+/// A locked store; pending events are broadcast when the guard is dropped.
+pub struct Locked<'a> {
+    guard: MutexGuard<'a, Store>,
+    events: &'a broadcast::Sender<Event>,
+}
+
+impl std::ops::Deref for Locked<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut Store {
+        &mut self.guard
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        for ev in self.guard.pending.drain(..) {
+            // No receivers is fine: nobody is watching.
+            let _ = self.events.send(ev);
+        }
+    }
+}
+
+impl Locked<'_> {
+    /// Subscribes to events after everything already in history (call while locked).
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+}
+
+impl State {
+    /// A fresh state with the namespaces every cluster has.
+    pub fn new(token: Option<String>, faults: Faults, address: String) -> Self {
+        let (events, _) = broadcast::channel(16_384);
+        let state = Self {
+            store: Mutex::new(Store::default()),
+            events,
+            token,
+            faults,
+            address,
+        };
+        {
+            let mut store = state.lock();
+            let ns_type = store.registry.by_plural("", "namespaces").cloned();
+            if let Some(rt) = ns_type {
+                for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+                    let opts = crate::ops::WriteOpts::internal("kube-apiserver", "v1");
+                    let body =
+                        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
+                    // Creating the well-known namespaces cannot fail on an empty store.
+                    let _ = store.op_create(&rt, "", body, &opts);
+                }
+            }
+        }
+        state
+    }
+
+    /// Locks the store.
+    pub fn lock(&self) -> Locked<'_> {
+        Locked {
+            guard: self.store.lock().unwrap_or_else(|e| e.into_inner()),
+            events: &self.events,
+        }
+    }
+}
