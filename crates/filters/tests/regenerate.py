@@ -14,7 +14,7 @@ Ansible's filter/test/lookup plugins) and the result is written to
 
 Run it with the oracle venv:
 
-    "$(/work/main/scripts/oracle-env.sh)/python" crates/filters/tests/regenerate.py
+    crates/filters/tests/regenerate.sh            # from the repository root
 
 The working directory of each render is `tests/fixtures` so `pipe`/`file`
 lookups see the same files as the Rust test; `playbook_dir` is set to it too,
