@@ -43,6 +43,8 @@ age-keygen -y "$fx/keys/identity.txt" > "$fx/keys/recipient.txt"
 age-keygen -o "$fx/keys/other-identity.txt" 2>/dev/null
 ssh-keygen -q -t ed25519 -N '' -C stackbook-test -f "$fx/keys/ssh_ed25519"
 ssh-keygen -q -t rsa -b 2048 -N '' -C stackbook-test -f "$fx/keys/ssh_rsa"
+# Passphrase-protected OpenSSH key (unlocked through the prompt callback).
+ssh-keygen -q -t ed25519 -N 'ssh-key-passphrase' -C stackbook-test-enc -f "$fx/keys/ssh_ed25519_enc"
 printf '%s' 'correct horse battery staple' > "$fx/keys/passphrase.txt"
 pass=$(cat "$fx/keys/passphrase.txt")
 recip=$(cat "$fx/keys/recipient.txt")
@@ -51,6 +53,7 @@ recip=$(cat "$fx/keys/recipient.txt")
 age -a -r "$recip" -o "$fx/age/x25519.yml.age" "$fx/vars.yml"
 age -a -R "$fx/keys/ssh_ed25519.pub" -o "$fx/age/ssh_ed25519.yml.age" "$fx/vars.yml"
 age -a -R "$fx/keys/ssh_rsa.pub" -o "$fx/age/ssh_rsa.yml.age" "$fx/vars.yml"
+age -a -R "$fx/keys/ssh_ed25519_enc.pub" -o "$fx/age/ssh_ed25519_enc.yml.age" "$fx/vars.yml"
 age -a -r "$recip" -R "$fx/keys/ssh_ed25519.pub" -o "$fx/age/multi.yml.age" "$fx/vars.yml"
 age -r "$recip" -o "$fx/age/binary.yml.age" "$fx/vars.yml"
 tty_age "$pass" age -a -p -o "$fx/age/passphrase.yml.age" "$fx/vars.yml"
@@ -124,5 +127,5 @@ printf 'multi\nline\nvalue\n' > "$fx/ansible/values/ssl_key"
 } > "$fx/ansible/inline.yml"
 
 chmod -R u+rwX,go+rX "$fx"
-chmod 600 "$fx/keys/identity.txt" "$fx/keys/other-identity.txt" "$fx/keys/ssh_ed25519" "$fx/keys/ssh_rsa"
+chmod 600 "$fx/keys/identity.txt" "$fx/keys/other-identity.txt" "$fx/keys/ssh_ed25519" "$fx/keys/ssh_rsa" "$fx/keys/ssh_ed25519_enc"
 echo "regenerated $fx (age $(age --version), $(ansible-vault --version | sed -n 1p))"

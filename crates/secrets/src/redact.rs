@@ -14,6 +14,9 @@
 //!   secret embedded anywhere in a longer blob (e.g. an `s3.conf` Secret
 //!   body in `data:`) is still found — up to two boundary characters per side
 //!   are left, which carry at most 4 bits of the secret each;
+//! * its percent-encoded forms (a password inside a `postgres://` URI or a
+//!   query string: RFC 3986 unreserved set, with and without `/` kept, and
+//!   the form encoding with `+` for spaces) and its YAML single-quoted form;
 //! * each line of a multi-line secret (PEM keys) separately, since output is
 //!   redacted line by line.
 //!
@@ -224,6 +227,15 @@ fn variants(s: &str, out: &mut Vec<Pattern>) {
             push(json, MIN_SECRET_LEN);
         }
     }
+    if s.contains('\'') {
+        push(s.replace('\'', "''"), MIN_SECRET_LEN);
+    }
+    for (keep_slash, plus_for_space) in [(false, false), (true, false), (false, true)] {
+        let enc = percent_encode(s, keep_slash, plus_for_space);
+        if enc != s {
+            push(enc, MIN_SECRET_LEN);
+        }
+    }
     let bytes = s.as_bytes();
     for engine in [&STANDARD, &URL_SAFE] {
         // The complete encodings (padded and unpadded) of the secret alone.
@@ -244,6 +256,24 @@ fn variants(s: &str, out: &mut Vec<Pattern>) {
             }
         }
     }
+}
+
+/// Percent-encoding (uppercase hex) of everything outside RFC 3986's
+/// unreserved set, as Python's `quote`/`quote_plus` and Jinja's `urlencode`
+/// produce it.
+fn percent_encode(s: &str, keep_slash: bool, plus_for_space: bool) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(char::from(b));
+            }
+            b'/' if keep_slash => out.push('/'),
+            b' ' if plus_for_space => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// JSON string escaping as serde_json produces it, or (with `ascii_only`)
@@ -300,6 +330,20 @@ mod tests {
         assert_eq!(red(&[pem], "  AAAABBBBCCCC"), "  ********");
         let r = Redactor::new();
         assert!(matches!(r.redact("untouched"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn url_and_yaml_quoted_forms() {
+        let pw = "p@ss/w0rd it's";
+        assert_eq!(
+            red(&[pw], "postgres://app:p%40ss%2Fw0rd%20it%27s@db:5432/app"),
+            "postgres://app:********@db:5432/app"
+        );
+        assert_eq!(red(&[pw], "q=p%40ss%2Fw0rd+it%27s&x=1"), "q=********&x=1");
+        assert_eq!(
+            red(&[pw], "password: 'p@ss/w0rd it''s'"),
+            "password: '********'"
+        );
     }
 
     #[test]

@@ -183,3 +183,33 @@ fn truncated_and_tampered_age_data_fail_without_plaintext() {
         );
     }
 }
+
+#[test]
+fn passphrase_protected_ssh_key_unlocks_through_the_prompt() {
+    let file = fx_text("age/ssh_ed25519_enc.yml.age");
+    let sources = IdentitySources {
+        files: vec![fx("keys/ssh_ed25519_enc")],
+        ..Default::default()
+    };
+    // Without a prompt the key cannot be used: a clear error naming it.
+    let msg = Identities::load(&sources, None).unwrap_err().to_string();
+    assert!(
+        msg.contains("ssh_ed25519_enc") && msg.contains("passphrase-protected"),
+        "{msg}"
+    );
+    let prompt = common::FixedPrompt::new("ssh-key-passphrase");
+    let ids = Identities::load(&sources, Some(prompt.clone())).unwrap();
+    assert_eq!(
+        decrypt_age_armored(&file, &ids).unwrap().expose(),
+        fx_text("vars.yml")
+    );
+    assert!(prompt.1.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+}
+
+#[test]
+fn keys_are_thread_safe() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Keys>();
+    assert_send_sync::<stackbook_secrets::Redactor>();
+    assert_send_sync::<stackbook_secrets::SecretString>();
+}

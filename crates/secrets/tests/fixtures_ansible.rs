@@ -248,3 +248,16 @@ fn migrate_whole_file_and_refusals() {
         "{msg}"
     );
 }
+
+#[test]
+fn ops_view_and_decrypt_handle_ansible_vault_files() {
+    let keys = Keys::new(Default::default(), ring(&["ansible/pw-default.txt"]));
+    let got = ops::view(&fx("ansible/vault-1.1.yml"), &keys).unwrap();
+    assert_eq!(got.expose(), fx_text("vars.yml"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("plain.yml");
+    let format = ops::decrypt_file(&fx("ansible/vault-1.1.yml"), Some(&out), &keys).unwrap();
+    assert_eq!(format, stackbook_secrets::VaultFormat::AnsibleVault);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), fx_text("vars.yml"));
+    assert_eq!(common::mode(&out), 0o600);
+}
