@@ -242,3 +242,147 @@ async fn silent_server_times_out_within_the_configured_bounds() {
         "{took:?}"
     );
 }
+
+/// A one-shot fake S3 endpoint answering every request with `status` and an S3 XML error.
+async fn error_server(
+    status: &'static str,
+    code: &'static str,
+) -> (u16, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 16384];
+            let mut seen = Vec::new();
+            while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                match sock.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => seen.extend_from_slice(buf.get(..n).unwrap_or_default()),
+                }
+            }
+            let body = format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>rejected by test server</Message></Error>"
+            );
+            let resp = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = sock.write_all(resp.as_bytes()).await;
+        }
+    });
+    (port, handle)
+}
+
+#[tokio::test]
+async fn rejected_credentials_and_denied_access_are_named() {
+    let (port, server) = error_server("403 Forbidden", "InvalidAccessKeyId").await;
+    let store = S3Store::connect(&plain_settings(format!("http://127.0.0.1:{port}")))
+        .await
+        .unwrap();
+    let e = store.get("repo/archive.info").await.unwrap_err();
+    server.abort();
+    match &e {
+        StoreError::BadCredentials { code, bucket, .. } => {
+            assert_eq!(code, "InvalidAccessKeyId");
+            assert_eq!(bucket, "bucket");
+        }
+        other => panic!("{other}"),
+    }
+
+    let (port, server) = error_server("403 Forbidden", "AccessDenied").await;
+    let store = S3Store::connect(&plain_settings(format!("http://127.0.0.1:{port}")))
+        .await
+        .unwrap();
+    let e = store.list("repo/", true).await.unwrap_err();
+    server.abort();
+    assert!(matches!(e, StoreError::AccessDenied { .. }), "{e}");
+    assert!(
+        e.to_string().contains("access denied to bucket 'bucket'"),
+        "{e}"
+    );
+}
+
+const CHILD: &str = "SB_BACKUPS_DEFAULT_CHAIN_CHILD";
+
+/// Runs `default_chain_child` in a fresh process with exactly `envs` (the default credential
+/// chain reads the process environment, which tests must not mutate in-process).
+fn run_child(envs: &[(&str, String)]) -> String {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "default_chain_child",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", "/nonexistent")
+        .env("AWS_CONFIG_FILE", "/nonexistent/config")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "child failed:\n{text}");
+    assert!(text.contains("1 passed"), "child did not run:\n{text}");
+    text
+}
+
+/// Only does something when spawned by `run_child`.
+#[tokio::test]
+async fn default_chain_child() {
+    let Ok(mode) = std::env::var(CHILD) else {
+        return;
+    };
+    let var = |k: &str| std::env::var(k).unwrap();
+    let mut s = plain_settings(var("SB_ENDPOINT"));
+    s.bucket = var("SB_BUCKET");
+    s.credentials = S3Credentials::DefaultChain;
+    if let Ok(ca) = std::env::var("SB_CA") {
+        s.tls = TlsTrust::CaFile(PathBuf::from(ca));
+    }
+    let store = S3Store::connect(&s).await.unwrap();
+    let r = store.list("", true).await;
+    match mode.as_str() {
+        "none" => match r {
+            Err(StoreError::NoCredentials { detail }) => {
+                assert!(detail.contains("no credentials found in chain"), "{detail}")
+            }
+            other => panic!("{other:?}"),
+        },
+        "env" => {
+            let listing = r.unwrap();
+            assert_eq!(listing.prefixes, vec!["pgbackrest/".to_owned()]);
+        }
+        other => panic!("unknown child mode {other}"),
+    }
+}
+
+#[test]
+fn default_chain_without_credentials_says_so() {
+    run_child(&[
+        (CHILD, "none".to_owned()),
+        ("SB_ENDPOINT", "http://127.0.0.1:9".to_owned()),
+        ("SB_BUCKET", "bucket".to_owned()),
+    ]);
+}
+
+#[test]
+fn live_default_chain_reads_environment_credentials() {
+    let Some(f) = fixture() else { return };
+    run_child(&[
+        (CHILD, "env".to_owned()),
+        ("SB_ENDPOINT", f.get("PGBR_S3_ENDPOINT_URL")),
+        ("SB_BUCKET", f.get("PGBR_S3_BUCKET_BACKUPS")),
+        ("SB_CA", f.get("PGBR_S3_CA_FILE")),
+        ("AWS_ACCESS_KEY_ID", f.get("PGBR_S3_KEY")),
+        ("AWS_SECRET_ACCESS_KEY", f.get("PGBR_S3_KEY_SECRET")),
+        ("AWS_REGION", f.get("PGBR_S3_REGION")),
+    ]);
+}

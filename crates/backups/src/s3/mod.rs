@@ -5,6 +5,7 @@
 //! client (which would pull aws-lc-sys); [`connector`] supplies a rustls/ring one.
 
 pub mod connector;
+pub mod options;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -12,12 +13,12 @@ use std::time::Duration;
 use aws_config::BehaviorVersion;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{Region, RequestChecksumCalculation, ResponseChecksumValidation};
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_async::rt::sleep::{SharedAsyncSleep, TokioSleep};
-use aws_smithy_types::error::display::DisplayErrorContext;
 use jiff::Timestamp;
 
 use crate::secret::Secret;
@@ -225,12 +226,16 @@ impl S3Store {
     fn map_err<E>(&self, err: SdkError<E>, operation: &'static str, key: &str) -> StoreError
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        SdkError<E>: std::error::Error + 'static,
     {
         let endpoint = self.endpoint.clone();
         let bucket = self.bucket.clone();
         let code = err.code().map(str::to_owned);
         let message = err.message().map(str::to_owned);
-        let chain = DisplayErrorContext(&err).to_string();
+        let chain = error_chain(&err);
+        if has_source::<CredentialsError>(&err) {
+            return StoreError::NoCredentials { detail: chain };
+        }
         match &err {
             SdkError::TimeoutError(_) => StoreError::Timeout {
                 endpoint,
@@ -256,11 +261,6 @@ impl S3Store {
                         detail: chain,
                     }
                 }
-            }
-            SdkError::ConstructionFailure(_)
-                if chain.to_ascii_lowercase().contains("credentials") =>
-            {
-                StoreError::NoCredentials { detail: chain }
             }
             SdkError::ServiceError(s) => {
                 let status = s.raw().status().as_u16();
@@ -299,6 +299,45 @@ impl S3Store {
             },
         }
     }
+}
+
+/// The messages of an error and its sources joined by `: `, skipping the SDK's generic wrapper
+/// texts and repeats ("dispatch failure: io error: ..." becomes the useful part only).
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        let msg = e.to_string();
+        let generic = matches!(
+            msg.as_str(),
+            "dispatch failure"
+                | "io error"
+                | "other"
+                | "timeout"
+                | "service error"
+                | "response error"
+        );
+        if !generic && !msg.is_empty() && !parts.iter().any(|p| p.contains(&msg)) {
+            parts.push(msg);
+        }
+        cur = e.source();
+    }
+    if parts.is_empty() {
+        err.to_string()
+    } else {
+        parts.join(": ")
+    }
+}
+
+fn has_source<T: std::error::Error + 'static>(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if e.is::<T>() {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
 }
 
 fn to_timestamp(t: &aws_sdk_s3::primitives::DateTime) -> Option<Timestamp> {
@@ -370,7 +409,7 @@ impl RepoStore for S3Store {
             operation: "get",
             key: key.to_owned(),
             endpoint: self.endpoint.clone(),
-            detail: format!("reading the body: {}", DisplayErrorContext(&e)),
+            detail: format!("reading the body: {}", error_chain(&e)),
         })?;
         Ok(Some(body.into_bytes().to_vec()))
     }
