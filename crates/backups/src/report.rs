@@ -154,9 +154,10 @@ pub struct RepoReport {
 }
 
 impl RepoReport {
-    /// Backups usable for restore (no recorded error), oldest first.
+    /// Backups a restore can start from, oldest first. Backups flagged `error` (page checksum
+    /// errors found while copying) are included: pgBackRest still restores them.
     pub fn usable_backups(&self) -> impl Iterator<Item = &BackupInfo> {
-        self.backups.iter().filter(|b| !b.error)
+        self.backups.iter()
     }
 
     /// The newest backup, if any.
