@@ -53,13 +53,23 @@ pub fn escape_backslashes(template: &str) -> Cow<'_, str> {
 /// Copies one expression body up to and including `}}`, re-encoding its
 /// string literals; returns the text after it.
 fn rewrite_expression<'a>(mut s: &'a str, out: &mut String) -> &'a str {
+    // Like Jinja's lexer, `}}` only ends the expression outside brackets
+    // (`{{ {'a': {'b': 1}} }}`).
+    let mut depth = 0usize;
     loop {
         let Some(c) = s.chars().next() else {
             return s;
         };
-        if let Some(after) = s.strip_prefix("}}") {
+        if depth == 0
+            && let Some(after) = s.strip_prefix("}}")
+        {
             out.push_str("}}");
             return after;
+        }
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
         }
         if c == '\'' || c == '"' {
             // Jinja's string token: a backslash escapes the next character.
@@ -98,6 +108,21 @@ fn rewrite_expression<'a>(mut s: &'a str, out: &mut String) -> &'a str {
         out.push(c);
         s = &s[c.len_utf8()..];
     }
+}
+
+/// Rewrites the string literals of a bare expression (the inside of a
+/// `{{ ... }}` that the engine evaluates on its own to keep native types)
+/// the way [`escape_backslashes`] does for whole templates.
+pub fn escape_expression_backslashes(expr: &str) -> Cow<'_, str> {
+    if !expr.contains('\\') {
+        return Cow::Borrowed(expr);
+    }
+    let mut out = String::with_capacity(expr.len() + 8);
+    let mut rest = expr;
+    while !rest.is_empty() {
+        rest = rewrite_expression(rest, &mut out);
+    }
+    Cow::Owned(out)
 }
 
 /// End (exclusive) of a `{% ... %}` statement, skipping string literals.
@@ -170,6 +195,14 @@ mod tests {
             r"{% raw %}{{ '\n' }}{% endraw %}"
         );
         assert_eq!(escape_backslashes("plain"), "plain");
+        assert_eq!(
+            escape_backslashes(r"{{ {'a': {'b': '\n'}} | to_json }} {{ '\t' }}"),
+            r"{{ {'a': {'b': '\\n'}} | to_json }} {{ '\\t' }}"
+        );
+        assert_eq!(
+            escape_expression_backslashes(r"x | regex_replace('\d', '\1')"),
+            r"x | regex_replace('\\d', '\\1')"
+        );
         assert_eq!(
             escape_backslashes(r"{{ 'unterminated\"),
             r"{{ 'unterminated\"

@@ -31,8 +31,9 @@ mod util;
 mod version;
 mod yaml_resolve;
 
+use minijinja::value::{Kwargs, Rest};
 use minijinja::value::{Value, ValueKind};
-use minijinja::{Environment, Error};
+use minijinja::{Environment, Error, State};
 
 pub use convert::ansible_bool as to_bool;
 pub use lookups::{LookupError, SUPPORTED_LOOKUPS, lookup, query};
@@ -49,6 +50,7 @@ pub use serialize::yaml_load::{YamlLoadError, load_all as load_yaml_all};
 pub fn add_to_environment(env: &mut Environment<'_>) {
     add_filters(env);
     add_tests(env);
+    add_fqcn_aliases(env);
     env.add_function("lookup", lookups::lookup);
     env.add_function("query", lookups::query);
     env.add_function("q", lookups::query);
@@ -197,4 +199,201 @@ fn attr(value: &Value, name: &str) -> Value {
         return Value::UNDEFINED;
     }
     value.get_attr(name).unwrap_or(Value::UNDEFINED)
+}
+
+/// Filters reachable as `ansible.builtin.<name>`: this crate's and Jinja's.
+const FQCN_FILTERS: &[&str] = &[
+    "bool",
+    "int",
+    "float",
+    "string",
+    "list",
+    "type_debug",
+    "ternary",
+    "default",
+    "d",
+    "mandatory",
+    "regex_replace",
+    "regex_search",
+    "regex_findall",
+    "regex_escape",
+    "quote",
+    "basename",
+    "dirname",
+    "splitext",
+    "center",
+    "wordcount",
+    "truncate",
+    "split",
+    "format",
+    "comment",
+    "unique",
+    "union",
+    "intersect",
+    "difference",
+    "symmetric_difference",
+    "flatten",
+    "dict2items",
+    "items2dict",
+    "combine",
+    "zip",
+    "zip_longest",
+    "product",
+    "join",
+    "first",
+    "last",
+    "extract",
+    "subelements",
+    "path_join",
+    "sort",
+    "attr",
+    "urlencode",
+    "to_json",
+    "to_nice_json",
+    "from_json",
+    "to_yaml",
+    "to_nice_yaml",
+    "from_yaml",
+    "from_yaml_all",
+    "b64encode",
+    "b64decode",
+    "hash",
+    "checksum",
+    "sha1",
+    "md5",
+    // Jinja built-ins provided by minijinja.
+    "abs",
+    "batch",
+    "capitalize",
+    "count",
+    "dictsort",
+    "e",
+    "escape",
+    "groupby",
+    "indent",
+    "items",
+    "length",
+    "lower",
+    "map",
+    "max",
+    "min",
+    "pprint",
+    "reject",
+    "rejectattr",
+    "replace",
+    "reverse",
+    "round",
+    "safe",
+    "select",
+    "selectattr",
+    "slice",
+    "sum",
+    "title",
+    "tojson",
+    "trim",
+    "upper",
+];
+
+/// Tests reachable as `ansible.builtin.<name>`.
+const FQCN_TESTS: &[&str] = &[
+    "failed",
+    "failure",
+    "succeeded",
+    "success",
+    "successful",
+    "reachable",
+    "unreachable",
+    "changed",
+    "change",
+    "skipped",
+    "skip",
+    "finished",
+    "started",
+    "match",
+    "search",
+    "regex",
+    "version",
+    "version_compare",
+    "truthy",
+    "falsy",
+    "subset",
+    "issubset",
+    "superset",
+    "issuperset",
+    "contains",
+    "any",
+    "all",
+    "nan",
+    "isnan",
+    "file",
+    "is_file",
+    "directory",
+    "is_dir",
+    "exists",
+    "link",
+    "is_link",
+    "abs",
+    "is_abs",
+    "same_file",
+    "is_same_file",
+    // Jinja built-ins.
+    "boolean",
+    "defined",
+    "divisibleby",
+    "eq",
+    "escaped",
+    "even",
+    "false",
+    "filter",
+    "float",
+    "ge",
+    "gt",
+    "in",
+    "integer",
+    "iterable",
+    "le",
+    "lower",
+    "lt",
+    "mapping",
+    "ne",
+    "none",
+    "number",
+    "odd",
+    "sameas",
+    "sequence",
+    "string",
+    "test",
+    "true",
+    "undefined",
+    "upper",
+];
+
+/// Registers `ansible.builtin.<name>` for every filter and test, forwarding
+/// to the short name (playbooks written with FQCNs use these).
+fn add_fqcn_aliases(env: &mut Environment<'_>) {
+    for &name in FQCN_FILTERS {
+        env.add_filter(
+            format!("ansible.builtin.{name}"),
+            move |state: &mut State, args: Rest<Value>, kwargs: Kwargs| {
+                state.apply_filter(name, &with_kwargs(args, kwargs))
+            },
+        );
+    }
+    for &name in FQCN_TESTS {
+        env.add_test(
+            format!("ansible.builtin.{name}"),
+            move |state: &mut State, args: Rest<Value>, kwargs: Kwargs| {
+                state.perform_test(name, &with_kwargs(args, kwargs))
+            },
+        );
+    }
+}
+
+/// Re-assembles positional and keyword arguments for forwarding.
+fn with_kwargs(args: Rest<Value>, kwargs: Kwargs) -> Vec<Value> {
+    let mut all = args.0;
+    if kwargs.args().next().is_some() {
+        all.push(Value::from(kwargs));
+    }
+    all
 }

@@ -187,6 +187,7 @@ fn run_plugin(
     terms: &[Value],
     kwargs: &Kwargs,
 ) -> Result<Vec<Value>, Error> {
+    let name = name.strip_prefix("ansible.builtin.").unwrap_or(name);
     Ok(match name {
         "env" => {
             let default = kwargs.get::<Option<String>>("default")?.unwrap_or_default();
@@ -348,6 +349,7 @@ fn invoke(
     if !matches!(errors.as_str(), "strict" | "warn" | "ignore") {
         return Err(LookupError::BadErrorsOption(errors).into());
     }
+    let name = name.strip_prefix("ansible.builtin.").unwrap_or(name);
     let result = match run_plugin(state, name, &terms.0, &kwargs) {
         Ok(r) => r,
         // errors=warn/ignore swallow plugin failures, never unknown plugins.

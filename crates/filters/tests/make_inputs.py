@@ -336,6 +336,15 @@ case("comment_styles", "{{ 'text' | comment('c') }}|{{ 'text' | comment('erlang'
 case("comment_multiline", "{{ ml | comment }}", {"ml": "one\ntwo"})
 case("defined_chain", "{{ cfg.zzz.yyy is defined }} {{ nope.deeper is undefined }}", D)
 
+case("fqcn_filters", "{{ missing | ansible.builtin.default('a') }} {{ 'a' | ansible.builtin.upper }} {{ [1] | ansible.builtin.to_json }} {{ [1, 2] | ansible.builtin.map('string') | list }} {{ 'x' | ansible.builtin.regex_replace('x', 'y') }} {{ [3, 1] | ansible.builtin.sort(reverse=true) }} {{ {'a': 1} | ansible.builtin.combine({'b': 2}) | ansible.builtin.to_nice_yaml(indent=2) }}")
+case("fqcn_tests", "{{ 'a' is ansible.builtin.string }} {{ {} is ansible.builtin.mapping }} {{ {'a': 1} is ansible.builtin.failed }} {{ '1.2' is ansible.builtin.version('1.10', '<') }} {{ x is ansible.builtin.defined }}", {"x": 1})
+case("to_nice_yaml_width", "{{ {'k': 'word ' * 30} | to_nice_yaml(width=1000) }}|{{ {'k': 'word ' * 30} | to_yaml(width=40) }}")
+case("to_nice_yaml_sort_false", "{{ {'b': 1, 'a': {'d': 1, 'c': 2}} | to_nice_yaml(sort_keys=false) }}")
+case("selectattr_version_in", "{{ pkgs | selectattr('v', 'version', '2.0', '>=') | map(attribute='n') | list }} {{ pkgs | selectattr('n', 'in', ['a', 'c']) | map(attribute='v') | list }}", {"pkgs": [{"n": "a", "v": "1.9"}, {"n": "b", "v": "2.10"}, {"n": "c", "v": "2.0"}]})
+case("format_float_precision", "{{ '%.1f' | format(2.25) }} {{ '%.3f' | format(1) }} {{ '%5.1f|' | format(3.14159) }} {{ '%e' | format(12345.678) }} {{ '%x %X %o' | format(255, 255, 8) }}")
+
+case("raw_backslash_nested_braces", "{{ {'a': {'b': 'x\\d'}} }} {{ 'q\\n' | length }}")
+
 # --- seeded random structures: emitter/serializer stress against the oracle
 import random
 rnd = random.Random(20261123)
