@@ -381,6 +381,52 @@ pub fn format_float_g(f: f64, exp_limit: i32) -> String {
     out
 }
 
+/// Shortest round-trip digits of `f` in plain decimal notation (Go's
+/// `strconv.FormatFloat(f, 'f', -1, 64)`).
+pub fn format_float_f(f: f64) -> String {
+    if !f.is_finite() {
+        return format_float_g(f, 6);
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    let sci = format!("{:e}", f);
+    let Some((mant, exp)) = sci.split_once('e') else {
+        return sci;
+    };
+    let exp: i64 = exp.parse().unwrap_or(0);
+    let neg = mant.starts_with('-');
+    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    if exp < 0 {
+        out.push_str("0.");
+        for _ in 0..(-exp - 1) {
+            out.push('0');
+        }
+        out.push_str(&digits);
+    } else {
+        let e = exp as usize;
+        if digits.len() > e + 1 {
+            out.push_str(&digits[..=e]);
+            out.push('.');
+            out.push_str(&digits[e + 1..]);
+        } else {
+            out.push_str(&digits);
+            for _ in 0..(e + 1 - digits.len()) {
+                out.push('0');
+            }
+        }
+    }
+    out
+}
+
 /// `fmt.Sprint` of a single value (`%v`).
 pub fn go_sprint(v: &Value) -> String {
     let mut s = String::new();

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use stackbook_helm::chart::{ChartFile, from_files, load_chart};
-use stackbook_helm::render::{Capabilities, ReleaseOptions, render_chart};
+use stackbook_helm::render::{Capabilities, ReleaseOptions, render_chart, render_files};
 use stackbook_helm::value::Value;
 use stackbook_helm::values::{SetMode, UserValues};
 
@@ -156,7 +156,7 @@ fn render_template(values: &Value, tpl: &str) -> String {
         ..ReleaseOptions::default()
     };
     stackbook_helm::sprig::set_random_seed(42);
-    match render_chart(&chart, values, &release, &Capabilities::default()) {
+    match render_files(&chart, values, &release, &Capabilities::default()) {
         Ok(r) => r
             .files
             .get("gotmpl/templates/out.txt")

@@ -42,6 +42,11 @@ pub enum ExecError {
         context: String,
         /// The message (may itself hold a nested template error).
         message: String,
+        /// The nested template error this one wraps (`include`).
+        source: Option<Box<ExecError>>,
+        /// True when the message wraps a plain (non-template) error, which
+        /// makes Helm print the raw Go message instead of a call chain.
+        wraps_plain: bool,
     },
     /// An error without a node (`template: NAME: msg`).
     #[error("template: {template}: {message}")]
@@ -62,6 +67,48 @@ pub enum ExecError {
 }
 
 impl ExecError {
+    /// Helm's `reformatExecErrorMsg` rendering for errors that are not
+    /// `required`/`fail`: one `location / executing ... / message` block
+    /// per template in the call chain, or Go's raw message when the chain
+    /// ends in a plain error.
+    pub fn helm_trace(&self) -> String {
+        let mut blocks: Vec<String> = Vec::new();
+        let mut cur = Some(self);
+        while let Some(e) = cur {
+            match e {
+                ExecError::At {
+                    location,
+                    template,
+                    context,
+                    message,
+                    source,
+                    wraps_plain,
+                } => {
+                    if *wraps_plain {
+                        return self.to_string();
+                    }
+                    let msg = match message.find(" template:") {
+                        Some(cut) => &message[..cut],
+                        None => message.as_str(),
+                    };
+                    blocks.push(format!(
+                        "{location}\n  executing \"{template}\" at <{context}>:\n    {msg}\n"
+                    ));
+                    cur = source.as_deref();
+                }
+                ExecError::Plain { template, message } => {
+                    blocks.push(format!("{template}\n  {message}\n"));
+                    cur = None;
+                }
+                ExecError::NoTemplate { .. } => {
+                    blocks.push(format!("{e}\n"));
+                    cur = None;
+                }
+            }
+        }
+        blocks.concat().trim().to_string()
+    }
+
     /// The innermost message (after all `executing ... at <...>:` prefixes).
     pub fn message(&self) -> &str {
         match self {

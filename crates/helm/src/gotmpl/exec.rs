@@ -91,12 +91,25 @@ impl<'a> State<'a> {
     }
 
     fn err(&self, pos: Pos, context: &str, message: impl Into<String>) -> Flow {
-        Flow::Err(ExecError::At {
+        Flow::Err(self.err_with(pos, context, message, None, false))
+    }
+
+    fn err_with(
+        &self,
+        pos: Pos,
+        context: &str,
+        message: impl Into<String>,
+        source: Option<ExecError>,
+        wraps_plain: bool,
+    ) -> ExecError {
+        ExecError::At {
             location: self.tree.location(pos),
             template: self.tree.name.clone(),
             context: context.to_string(),
             message: message.into(),
-        })
+            source: source.map(Box::new),
+            wraps_plain,
+        }
     }
 
     fn walk_list(&mut self, dot: &Value, nodes: &[Node], out: &mut String) -> R<()> {
@@ -490,11 +503,14 @@ impl<'a> State<'a> {
                     Ok(Value::Nil)
                 }
             }
-            other => Err(self.err(
-                pos,
-                ctx,
-                format!("can't evaluate field {name} in type {}", other.type_name()),
-            )),
+            other => {
+                let t = if nil_is_error {
+                    "interface {}".to_string()
+                } else {
+                    other.type_name()
+                };
+                Err(self.err(pos, ctx, format!("can't evaluate field {name} in type {t}")))
+            }
         }
     }
 
@@ -556,7 +572,13 @@ impl<'a> State<'a> {
                     .include(&tname, &vals[1])
                     .map(Value::from)
                     .map_err(|e| {
-                        self.err(cmd.pos, &cmd.text, format!("error calling include: {e}"))
+                        Flow::Err(self.err_with(
+                            cmd.pos,
+                            &cmd.text,
+                            format!("error calling include: {e}"),
+                            Some(e),
+                            false,
+                        ))
                     });
             }
             "tpl" => {
@@ -574,10 +596,15 @@ impl<'a> State<'a> {
                         ));
                     }
                 };
-                return self
-                    .tpl(&src, &vals[1])
-                    .map(Value::from)
-                    .map_err(|e| self.err(cmd.pos, &cmd.text, format!("error calling tpl: {e}")));
+                return self.tpl(&src, &vals[1]).map(Value::from).map_err(|e| {
+                    Flow::Err(self.err_with(
+                        cmd.pos,
+                        &cmd.text,
+                        format!("error calling tpl: {e}"),
+                        None,
+                        true,
+                    ))
+                });
             }
             _ => {}
         }
@@ -587,13 +614,29 @@ impl<'a> State<'a> {
         let FuncSpec { f, min, max } = *spec;
         self.check_arity(pos, name, &vals, min, max)?;
         f(&vals).map_err(|e| {
-            // Go reports argument type mismatches before the call, unwrapped.
+            // Go reports argument type mismatches before the call, at the
+            // offending argument, unwrapped.
             if e.starts_with(crate::sprig::args::WRONG_TYPE)
                 || e.starts_with("invalid value; expected")
             {
-                self.err(pos, &cmd.text, e)
+                let got = e.rsplit("got ").next().unwrap_or("");
+                let idx = if e.starts_with("invalid value") {
+                    vals.iter().position(|v| matches!(v, Value::Nil))
+                } else {
+                    vals.iter().position(|v| v.type_name() == got)
+                };
+                match idx.and_then(|i| args.get(i)) {
+                    Some(a) => self.err(a.pos(), &arg_text(a), e),
+                    None => self.err(cmd.pos, &cmd.text, e),
+                }
             } else {
-                self.err(cmd.pos, &cmd.text, format!("error calling {name}: {e}"))
+                Flow::Err(self.err_with(
+                    cmd.pos,
+                    &cmd.text,
+                    format!("error calling {name}: {e}"),
+                    None,
+                    true,
+                ))
             }
         })
     }
@@ -695,6 +738,30 @@ impl<'a> State<'a> {
         sub.run(data, &mut out)
             .map_err(|e| format!("error during tpl function execution for {src:?}: {e}"))?;
         Ok(out.replace("<no value>", ""))
+    }
+}
+
+/// Source-like text of an operand (Go's `Node.String()`).
+fn arg_text(a: &Arg) -> String {
+    match a {
+        Arg::Dot(_) => ".".into(),
+        Arg::Field(_, n) => format!(".{}", n.join(".")),
+        Arg::Variable(_, n) => n.join("."),
+        Arg::Ident(_, n) => n.clone(),
+        Arg::Chain(_, inner, n) => format!("({}).{}", arg_text(inner), n.join(".")),
+        Arg::Pipe(_, p) => format!(
+            "({})",
+            p.cmds
+                .iter()
+                .map(|c| c.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ),
+        Arg::Str(_, s) => crate::gotmpl::gofmt::go_quote(s),
+        Arg::Int(_, i) => i.to_string(),
+        Arg::Float(_, f) => crate::value::go_sprint(&Value::Float(*f)),
+        Arg::Bool(_, b) => b.to_string(),
+        Arg::Nil(_) => "nil".into(),
     }
 }
 

@@ -230,7 +230,11 @@ pub fn eq(a: &Value, bs: &[Value]) -> Result<bool, String> {
         let k2 = basic_kind(b);
         let truth = if k1 != k2 {
             if k1 != Kind::Invalid && k2 != Kind::Invalid {
-                return Err("incompatible types for comparison".into());
+                return Err(format!(
+                    "incompatible types for comparison: {} and {}",
+                    a.type_name(),
+                    b.type_name()
+                ));
             }
             false
         } else {
@@ -244,12 +248,15 @@ pub fn eq(a: &Value, bs: &[Value]) -> Result<bool, String> {
                 | (Value::Map(_), _)
                 | (_, Value::List(_))
                 | (_, Value::Map(_)) => {
+                    let bad = if matches!(a, Value::List(_) | Value::Map(_)) {
+                        a
+                    } else {
+                        b
+                    };
                     return Err(format!(
-                        "non-comparable types {}: {}, {}: {}",
-                        crate::value::go_sprint(a),
-                        a.type_name(),
-                        b.type_name(),
-                        crate::value::go_sprint(b)
+                        "non-comparable type {}: {}",
+                        gofmt::sprintf("%s", std::slice::from_ref(bad)),
+                        bad.type_name()
                     ));
                 }
                 _ => a == b,
@@ -271,7 +278,11 @@ pub fn less(a: &Value, b: &Value) -> Result<bool, String> {
         return Err("invalid type for comparison".into());
     }
     if k1 != k2 {
-        return Err("incompatible types for comparison".into());
+        return Err(format!(
+            "incompatible types for comparison: {} and {}",
+            a.type_name(),
+            b.type_name()
+        ));
     }
     Ok(match (a, b) {
         (Value::Int(x) | Value::Int64(x), Value::Int(y) | Value::Int64(y)) => x < y,

@@ -68,6 +68,9 @@ impl<'a> Parser<'a> {
     fn err_at(&self, pos: Pos, msg: impl Into<String>) -> ParseError {
         ParseError::new(self.name, self.line(pos), msg)
     }
+    fn eof(&self) -> ParseError {
+        ParseError::new(self.name, self.line(self.src.len()), "unexpected EOF")
+    }
 
     /// Parses nodes until `end`/`else` (returned) or end of input.
     fn list(&mut self, top: bool) -> Result<(Vec<Node>, Option<End>), ParseError> {
@@ -161,7 +164,7 @@ impl<'a> Parser<'a> {
             let (body, end) = self.list(false)?;
             branches.push((pipe, body));
             let Some(end) = end else {
-                return Err(self.err_at(pos, format!("unexpected EOF in {kw}")));
+                return Err(self.eof());
             };
             if end.kw == "end" {
                 break;
@@ -184,7 +187,7 @@ impl<'a> Parser<'a> {
             match end2 {
                 Some(e) if e.kw == "end" => break,
                 Some(e) => return Err(self.err_at(e.pos, "expected end; found {{else}}")),
-                None => return Err(self.err_at(pos, format!("unexpected EOF in {kw}"))),
+                None => return Err(self.eof()),
             }
         }
         self.vars.truncate(mark);
@@ -200,7 +203,7 @@ impl<'a> Parser<'a> {
         let pipe = self.pipeline(pos, &rest, "range", &text)?;
         let (body, end) = self.list(false)?;
         let Some(end) = end else {
-            return Err(self.err_at(pos, "unexpected EOF in range"));
+            return Err(self.eof());
         };
         let mut otherwise = None;
         if end.kw == "else" {
@@ -211,7 +214,8 @@ impl<'a> Parser<'a> {
             otherwise = Some(b);
             match e2 {
                 Some(e) if e.kw == "end" => {}
-                _ => return Err(self.err_at(pos, "expected end in range")),
+                Some(e) => return Err(self.err_at(e.pos, "expected end; found {{else}}")),
+                None => return Err(self.eof()),
             }
         }
         self.vars.truncate(mark);
@@ -261,7 +265,8 @@ impl<'a> Parser<'a> {
             self.vars = saved;
             match end {
                 Some(e) if e.kw == "end" => {}
-                _ => return Err(self.err_at(pos, "unexpected EOF in block clause")),
+                Some(e) => return Err(self.err_at(e.pos, "unexpected {{else}} in block clause")),
+                None => return Err(self.eof()),
             }
             self.defs.push(Tree {
                 name: name.clone(),
@@ -291,7 +296,7 @@ impl<'a> Parser<'a> {
         match end {
             Some(e) if e.kw == "end" => {}
             Some(e) => return Err(self.err_at(e.pos, "unexpected {{else}} in define clause")),
-            None => return Err(self.err_at(pos, "unexpected EOF in define clause")),
+            None => return Err(self.eof()),
         }
         self.defs.push(Tree {
             name,
@@ -426,6 +431,8 @@ impl<'a> Parser<'a> {
     fn operand(&self, toks: &[Token], i: usize) -> Result<(Arg, usize), ParseError> {
         let (term, mut next) = self.term(toks, i)?;
         let mut fields = Vec::new();
+        // Go gives the combined node the position of the first chained field.
+        let chain_pos = toks.get(next).map(|t| t.pos).unwrap_or(0);
         while let Some(Token {
             tok: Tok::Field(f),
             space_before: false,
@@ -439,13 +446,13 @@ impl<'a> Parser<'a> {
             return Ok((term, next));
         }
         let arg = match term {
-            Arg::Field(p, mut names) => {
+            Arg::Field(_, mut names) => {
                 names.extend(fields);
-                Arg::Field(p, names)
+                Arg::Field(chain_pos, names)
             }
-            Arg::Variable(p, mut names) => {
+            Arg::Variable(_, mut names) => {
                 names.extend(fields);
-                Arg::Variable(p, names)
+                Arg::Variable(chain_pos, names)
             }
             Arg::Str(p, _)
             | Arg::Int(p, _)
@@ -456,7 +463,7 @@ impl<'a> Parser<'a> {
             | Arg::Ident(p, _) => {
                 return Err(self.err_at(p, format!("unexpected . after term {:?}", toks[i].text)));
             }
-            other => Arg::Chain(other.pos(), Box::new(other), fields),
+            other => Arg::Chain(chain_pos, Box::new(other), fields),
         };
         Ok((arg, next))
     }

@@ -200,8 +200,9 @@ pub enum RenderError {
         /// The message given to `required`/`fail`.
         message: String,
     },
-    /// Any other runtime error, with Go's full call chain.
-    #[error("{0}")]
+    /// Any other runtime error, with the template call chain as Helm
+    /// prints it.
+    #[error("{}", .0.helm_trace())]
     Exec(ExecError),
     /// A rendered document is not valid YAML.
     #[error("YAML parse error on {file}: {message}")]
@@ -225,6 +226,29 @@ struct Renderable {
 ///
 /// `values` are the user values (see [`crate::values::UserValues`]).
 pub fn render_chart(
+    chart: &Chart,
+    values: &Value,
+    release: &ReleaseOptions,
+    caps: &Capabilities,
+) -> Result<Rendered, RenderError> {
+    let mut r = render_files(chart, values, release, caps)?;
+    let manifest_files: BTreeMap<String, String> = r
+        .files
+        .iter()
+        .filter(|(k, _)| !k.ends_with("NOTES.txt"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let (hooks, manifests) = sort::sort_manifests(&manifest_files)?;
+    r.hooks = hooks;
+    r.manifests = manifests;
+    Ok(r)
+}
+
+/// Runs the template engine only (Helm's `engine.Render`): every
+/// non-partial template's output in [`Rendered::files`], plus notes and
+/// CRDs, without splitting or sorting manifests (so non-YAML output is
+/// fine).
+pub fn render_files(
     chart: &Chart,
     values: &Value,
     release: &ReleaseOptions,
@@ -324,21 +348,10 @@ pub fn render_chart(
     }
 
     let notes_key = format!("{}/templates/NOTES.txt", chart.name);
-    let mut notes = String::new();
-    let mut manifest_files = BTreeMap::new();
-    for (k, v) in &files {
-        if k.ends_with("NOTES.txt") {
-            if *k == notes_key {
-                notes = v.clone();
-            }
-            continue;
-        }
-        manifest_files.insert(k.clone(), v.clone());
-    }
-    let (hooks, manifests) = sort::sort_manifests(&manifest_files)?;
+    let notes = files.get(&notes_key).cloned().unwrap_or_default();
     Ok(Rendered {
-        manifests,
-        hooks,
+        manifests: Vec::new(),
+        hooks: Vec::new(),
         notes,
         crds: chart.crd_objects(),
         files,

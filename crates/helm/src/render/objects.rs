@@ -72,9 +72,7 @@ impl Object for Files {
                 }
                 _ => Value::list(Vec::new()),
             }),
-            "AsConfig" => Ok(Value::from(if self.files.is_empty() {
-                String::new()
-            } else {
+            "AsConfig" => Ok(Value::from({
                 let m: Map = self
                     .files
                     .iter()
@@ -87,9 +85,7 @@ impl Object for Files {
                     .collect();
                 helm_to_yaml(&Value::map(m))
             })),
-            "AsSecrets" => Ok(Value::from(if self.files.is_empty() {
-                String::new()
-            } else {
+            "AsSecrets" => Ok(Value::from({
                 let m: Map = self
                     .files
                     .iter()

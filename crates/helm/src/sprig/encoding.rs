@@ -295,7 +295,7 @@ fn toml_scalar(v: &Value) -> Option<String> {
 }
 
 fn toml_table(out: &mut String, m: &Map, path: &[String]) {
-    let indent = "  ".repeat(path.len().saturating_sub(1));
+    let indent = "  ".repeat(path.len());
     for (k, v) in m {
         if let Some(s) = toml_scalar(v) {
             out.push_str(&format!("{indent}{} = {s}\n", toml_key(k)));

@@ -100,7 +100,7 @@ fn parse_lenient(s: &str) -> Option<(Version, Given)> {
 pub fn parse_version(s: &str) -> Result<Version, String> {
     match parse_lenient(s) {
         Some((v, g)) if g != Given::None => Ok(v),
-        _ => Err("Invalid Semantic Version".into()),
+        _ => Err("invalid semantic version".into()),
     }
 }
 
@@ -216,8 +216,7 @@ fn check_one(v: &Version, c: &str) -> Result<bool, String> {
 
 /// `semver.NewConstraint(c).Check(v)`.
 pub fn check(constraint: &str, version: &str) -> Result<bool, String> {
-    let v = parse_version(version)
-        .map_err(|_| format!("{version:?} is not a valid semantic version"))?;
+    let v = parse_version(version).map_err(|_| "invalid semantic version".to_string())?;
     for or_group in constraint.split("||") {
         let mut ok = true;
         let mut any = false;

@@ -30,7 +30,9 @@ pub fn to_yaml(v: &Value) -> String {
         out: String::new(),
         column: 0,
     };
-    e.node(&node, 0, Ctx::Root);
+    // A root scalar is indented like a nested one (libyaml's first indent).
+    let indent = if matches!(node, Node::Str(_)) { 2 } else { 0 };
+    e.node(&node, indent, Ctx::Root);
     if !e.out.ends_with('\n') {
         e.out.push('\n');
     }
@@ -60,7 +62,7 @@ pub fn json_float(f: f64) -> String {
         s
     } else {
         // Shortest digits in plain decimal form.
-        format_float_g(f, 400)
+        crate::value::format_float_f(f)
     }
 }
 
@@ -602,6 +604,6 @@ fn is_base60_float(s: &str) -> bool {
 pub fn resolves_to_str(s: &str) -> bool {
     matches!(
         super::resolve::resolve_plain(s),
-        super::resolve::Resolved::Str
+        super::resolve::Resolved::Str | super::resolve::Resolved::Merge
     )
 }
