@@ -20,6 +20,7 @@
 mod collections;
 pub mod compat;
 mod convert;
+mod glob;
 mod lookups;
 mod predicates;
 pub mod pymethods;
@@ -106,6 +107,7 @@ fn add_filters(env: &mut Environment<'_>) {
     env.add_filter("extract", extract);
     env.add_filter("subelements", collections::subelements);
     env.add_filter("path_join", text::path_join);
+    env.add_filter("fileglob", fileglob);
     env.add_filter("sort", collections::sort);
     env.add_filter("attr", attr);
     env.add_filter("urlencode", text::urlencode);
@@ -396,4 +398,20 @@ fn with_kwargs(args: Rest<Value>, kwargs: Kwargs) -> Vec<Value> {
         all.push(Value::from(kwargs));
     }
     all
+}
+
+/// `fileglob`: regular files matching a glob pattern (relative patterns
+/// resolve against the working directory, as in Python).
+fn fileglob(pattern: &Value) -> Result<Value, Error> {
+    util::require_defined("fileglob", pattern)?;
+    let found = glob::glob_pattern(std::path::Path::new("."), &util::text_of(pattern));
+    Ok(Value::from(
+        found
+            .iter()
+            .map(|p| {
+                let s = p.to_string_lossy();
+                Value::from(s.strip_prefix("./").unwrap_or(&s))
+            })
+            .collect::<Vec<_>>(),
+    ))
 }

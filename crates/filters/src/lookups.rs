@@ -17,6 +17,7 @@ use crate::util::{is_mapping, is_sequence, text_of, to_vec};
 
 /// The lookups this crate implements.
 pub const SUPPORTED_LOOKUPS: &[&str] = &[
+    "fileglob",
     "env",
     "file",
     "pipe",
@@ -288,6 +289,32 @@ fn run_plugin(
                 None if skip => Vec::new(),
                 None => return Err(LookupError::NothingFound.into()),
             }
+        }
+        "fileglob" => {
+            let mut out = Vec::new();
+            for term in term_strings("fileglob", terms)? {
+                let dirs: Vec<PathBuf> = match term.rsplit_once('/') {
+                    // A directory part is searched like a `file` lookup.
+                    Some((dir, _)) => find_file(state, dir).into_iter().collect(),
+                    None => {
+                        let base = base_dir(state);
+                        vec![base.join("files"), base]
+                    }
+                };
+                let file = term.rsplit_once('/').map_or(term.as_str(), |(_, f)| f);
+                for dir in dirs {
+                    let found = crate::glob::glob_files(&dir, file);
+                    if !found.is_empty() {
+                        out.extend(
+                            found
+                                .iter()
+                                .map(|p| Value::from(p.to_string_lossy().into_owned())),
+                        );
+                        break;
+                    }
+                }
+            }
+            out
         }
         "items" => {
             let mut out = Vec::new();

@@ -345,6 +345,9 @@ case("format_float_precision", "{{ '%.1f' | format(2.25) }} {{ '%.3f' | format(1
 
 case("raw_backslash_nested_braces", "{{ {'a': {'b': 'x\\d'}} }} {{ 'q\\n' | length }}")
 
+case("fileglob_filter", "{{ 'files/*.conf' | fileglob | sort }} {{ 'files/*.none' | fileglob }} {{ 'files/[ab].conf' | fileglob | length }} {{ 'files/.*.conf' | fileglob }}")
+case("fileglob_lookup", "{{ query('fileglob', '*.conf') | map('basename') | sort }} {{ lookup('fileglob', 'files/b*') | basename }} {{ query('fileglob', '*.txt') | map('basename') | list }}")
+
 # --- seeded random structures: emitter/serializer stress against the oracle
 import random
 rnd = random.Random(20261123)
