@@ -16,7 +16,6 @@ use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use crate::discovery;
 use crate::faults::{FaultAction, reason_for};
 use crate::ops::{DeleteOpts, FieldValidation, ListQuery, PatchType, Reply, WriteOpts};
 use crate::resources::ResourceType;
@@ -24,6 +23,7 @@ use crate::selectors::{FieldSelector, LabelSelector};
 use crate::state::State;
 use crate::status::ApiError;
 use crate::watch;
+use crate::{discovery, openapi};
 
 /// Response body type: a full buffer or a watch stream.
 pub type ResBody = BoxBody<Bytes, Infallible>;
@@ -183,6 +183,15 @@ async fn route(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Res
         ["apis", g, v] if get => discovery::resource_list(&state.lock().registry, g, v)
             .map(|v| json_response(200, &v, &[]))
             .ok_or_else(ApiError::no_route),
+        ["openapi", "v3"] if get => ok(openapi::root(&state.lock().registry)),
+        ["openapi", "v3", "api", v] if get => openapi::group_version(&state.lock().registry, "", v)
+            .map(|d| json_response(200, &d, &[]))
+            .ok_or_else(ApiError::no_route),
+        ["openapi", "v3", "apis", g, v] if get => {
+            openapi::group_version(&state.lock().registry, g, v)
+                .map(|d| json_response(200, &d, &[]))
+                .ok_or_else(ApiError::no_route)
+        }
         ["api", "v1", rest @ ..] => match parse_resource("", "v1", rest) {
             Some(t) => resource(state, req, t).await,
             None => Err(ApiError::no_route()),
@@ -337,6 +346,24 @@ async fn read_body(req: Request<Incoming>) -> Result<Bytes, ApiError> {
     })
 }
 
+/// Rejects request bodies in encodings this server does not speak (protobuf, CBOR).
+fn check_content_type(req: &Request<Incoming>) -> Result<(), ApiError> {
+    let ct = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json");
+    let base = ct.split(';').next().unwrap_or_default().trim();
+    if base.is_empty() || base == "application/json" || base == "application/yaml" || base == "*/*"
+    {
+        Ok(())
+    } else {
+        Err(ApiError::unsupported_media_type(format!(
+            "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {base:?}; kube-test-server does not speak protobuf or CBOR)"
+        )))
+    }
+}
+
 fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("error decoding request body: {e}")))
@@ -384,6 +411,7 @@ async fn resource(
                 return Err(ApiError::no_route());
             }
             let opts = write_opts(&req, &q, &version)?;
+            check_content_type(&req)?;
             let body = parse_json(&read_body(req).await?)?;
             Ok(reply_response(state.lock().op_create(
                 &rt,
@@ -394,6 +422,7 @@ async fn resource(
         }
         (&Method::PUT, Some(name)) => {
             let opts = write_opts(&req, &q, &version)?;
+            check_content_type(&req)?;
             let body = parse_json(&read_body(req).await?)?;
             Ok(reply_response(state.lock().op_update(
                 &rt,

@@ -24,6 +24,7 @@ mod ids;
 mod kinds;
 mod kubeconfig;
 mod managed;
+mod openapi;
 mod ops;
 mod patch;
 mod resources;
