@@ -104,6 +104,15 @@ impl Keys {
         ))
     }
 
+    /// Decrypts a whole vars file's text when it is a vault; `None` when it
+    /// is plain (shape of the engine's `Decryptor::decrypt_file`).
+    pub fn decrypt_file_text(&self, text: &str) -> Option<Result<SecretString, DecryptError>> {
+        match VaultFormat::detect(text.as_bytes()) {
+            VaultFormat::Plain => None,
+            _ => Some(self.decrypt_text(text.as_bytes()).map(|(s, _)| s)),
+        }
+    }
+
     /// Decrypts the body of one tagged scalar (`!age` or `!vault`).
     pub fn decrypt_tagged(&self, tag: InlineTag, body: &str) -> Result<SecretString, DecryptError> {
         match tag {

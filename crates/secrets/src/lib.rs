@@ -5,7 +5,7 @@
 //!
 //! * [`secret`]: [`SecretString`]/[`SecretBytes`], zeroised on drop and
 //!   printed as `********`.
-//! * [`age`](crate::age): stackbook's vault format (ASCII-armored age, as a
+//! * [`age`]: stackbook's vault format (ASCII-armored age, as a
 //!   whole file or as `!age |` values), recipients (X25519, SSH, passphrase)
 //!   and identity discovery (`--age-identity`, `STACKBOOK_AGE_IDENTITY`,
 //!   `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY`, `~/.config/sops/age/keys.txt`).
@@ -17,6 +17,7 @@
 //! * [`ops`]: the file operations behind `stackbook vault
 //!   create|encrypt|decrypt|view|edit|rekey|encrypt-string|migrate`.
 //! * [`redact`]: [`Redactor`], which every output sink runs its text through.
+//! * [`prompt`]: [`PasswordPrompt`], the CLI-supplied interactive prompt.
 //!
 //! ```
 //! use stackbook_secrets::age::{Identities, Recipient, decrypt_age_armored, encrypt_age_armored};
@@ -40,6 +41,7 @@ pub mod ansible;
 pub mod inline;
 pub mod keys;
 pub mod ops;
+pub mod prompt;
 pub mod redact;
 pub mod secret;
 
@@ -47,5 +49,6 @@ pub mod secret;
 /// this crate's API ([`age::Recipient::X25519`](crate::age::Recipient)).
 pub use ::age as age_crate;
 pub use keys::{DecryptError, Keys, VaultFormat};
+pub use prompt::PasswordPrompt;
 pub use redact::Redactor;
 pub use secret::{MASK, Secret, SecretBytes, SecretString};

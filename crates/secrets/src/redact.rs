@@ -20,8 +20,10 @@
 //! * each line of a multi-line secret (PEM keys) separately, since output is
 //!   redacted line by line.
 //!
-//! Matching uses one Aho–Corasick automaton over all patterns, rebuilt
-//! lazily after registrations, and overlapping matches are merged so that two
+//! Matching uses one Aho–Corasick automaton over all patterns; patterns
+//! registered since the last build are matched directly until there are
+//! enough of them to justify a rebuild, so registering secrets while output
+//! streams stays cheap. Overlapping matches are merged so that two
 //! overlapping secrets never leave a fragment of either visible.
 //!
 //! **Short-secret policy**: patterns shorter than [`MIN_SECRET_LEN`] (4)
@@ -59,8 +61,14 @@ pub enum Registration {
 }
 
 /// A pattern string wiped from memory when dropped.
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Pattern(String);
+
+/// Patterns added since the last automaton build are matched naively until
+/// there are this many; then the automaton is rebuilt. Keeps interleaved
+/// add/redact sequences (secrets registered while output streams) from
+/// rebuilding the automaton on every line.
+const PENDING_LIMIT: usize = 64;
 
 impl Drop for Pattern {
     fn drop(&mut self) {
@@ -73,7 +81,11 @@ struct Inner {
     patterns: BTreeSet<Pattern>,
     secrets: usize,
     automaton: Option<AhoCorasick>,
-    dirty: bool,
+    /// Patterns not yet in the automaton, matched naively.
+    pending: Vec<Pattern>,
+    /// Set when the automaton could not be built: match every pattern
+    /// naively instead of failing open.
+    naive: bool,
 }
 
 /// A thread-safe set of secrets and the matcher over them.
@@ -124,8 +136,9 @@ impl Redactor {
         };
         inner.secrets += 1;
         for p in new {
-            if inner.patterns.insert(p) {
-                inner.dirty = true;
+            if !inner.patterns.contains(&p) {
+                inner.pending.push(p.clone());
+                inner.patterns.insert(p);
             }
         }
         Registration::Registered
@@ -154,15 +167,22 @@ impl Redactor {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let Some(ac) = &inner.automaton else {
-            return Cow::Borrowed(text);
-        };
         // Collect overlapping matches (reported by end position, so starts
         // are not monotonic), then sort and merge them into disjoint ranges.
-        let mut ranges: Vec<(usize, usize)> = ac
-            .find_overlapping_iter(text)
-            .map(|m| (m.start(), m.end()))
-            .collect();
+        let naive = |p: &Pattern| {
+            text.match_indices(p.0.as_str())
+                .map(|(i, m)| (i, i + m.len()))
+                .collect::<Vec<_>>()
+        };
+        let mut ranges: Vec<(usize, usize)> = match &inner.automaton {
+            Some(ac) => ac
+                .find_overlapping_iter(text)
+                .map(|m| (m.start(), m.end()))
+                .collect(),
+            None if inner.naive => inner.patterns.iter().flat_map(naive).collect(),
+            None => Vec::new(),
+        };
+        ranges.extend(inner.pending.iter().flat_map(naive));
         if ranges.is_empty() {
             return Cow::Borrowed(text);
         }
@@ -187,7 +207,11 @@ impl Redactor {
     }
 
     fn ensure_built(&self) {
-        let needs = self.inner.read().map(|i| i.dirty).unwrap_or(false);
+        let needs = self
+            .inner
+            .read()
+            .map(|i| i.pending.len() > PENDING_LIMIT)
+            .unwrap_or(false);
         if !needs {
             return;
         }
@@ -195,21 +219,20 @@ impl Redactor {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if !inner.dirty {
+        if inner.pending.len() <= PENDING_LIMIT {
             return;
         }
         let pats: Vec<&str> = inner.patterns.iter().map(|p| p.0.as_str()).collect();
         // Standard match kind is required for overlapping search. Building
-        // only fails on absurd sizes; then keep the previous automaton (or
-        // none) rather than panic.
+        // only fails on absurd sizes; then fall back to naive matching
+        // rather than panic or stop redacting.
         let built = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
             .build(&pats)
             .ok();
-        if built.is_some() {
-            inner.automaton = built;
-        }
-        inner.dirty = false;
+        inner.naive = built.is_none();
+        inner.automaton = built;
+        inner.pending.clear();
     }
 }
 
@@ -380,6 +403,22 @@ mod tests {
         }
         // Whole-blob encoding is fully masked, padding included.
         assert_eq!(red(&[secret], &STANDARD.encode(secret)), MASK);
+    }
+
+    #[test]
+    fn interleaved_adds_use_pending_then_rebuild() {
+        let r = Redactor::new();
+        for i in 0..300 {
+            r.add(&format!("streamed-secret-{i:04}"));
+            // Each secret is caught immediately, before and after rebuilds.
+            assert_eq!(
+                r.redact(&format!("v=streamed-secret-{i:04};")),
+                "v=********;"
+            );
+            assert_eq!(r.redact("v=streamed-secret-0000;"), "v=********;");
+        }
+        let inner = r.inner.read().unwrap();
+        assert!(inner.automaton.is_some() && inner.pending.len() <= PENDING_LIMIT);
     }
 
     #[test]

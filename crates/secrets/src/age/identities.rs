@@ -10,6 +10,7 @@
 //! `AGE-SECRET-KEY-1…` lines with `#` comments, or be an OpenSSH/PEM SSH
 //! private key. A passphrase (scrypt) identity can be set or prompted for.
 
+use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use super::AgeVaultError;
-use crate::ansible::PasswordPrompt;
+use crate::prompt::PasswordPrompt;
 use crate::secret::SecretString;
 
 /// Environment variable naming an identity file (stackbook's own).
@@ -50,7 +51,13 @@ pub struct IdentitySources {
 impl IdentitySources {
     /// The explicit files plus everything the process environment names.
     pub fn from_env(files: Vec<PathBuf>) -> Self {
-        let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+        Self::from_vars(files, |k| std::env::var_os(k))
+    }
+
+    /// Like [`IdentitySources::from_env`] with a custom variable lookup
+    /// (tests, or an environment captured elsewhere).
+    pub fn from_vars(files: Vec<PathBuf>, lookup: impl Fn(&str) -> Option<OsString>) -> Self {
+        let var = |k: &str| lookup(k).filter(|v| !v.is_empty());
         let config_home = var("XDG_CONFIG_HOME")
             .map(PathBuf::from)
             .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".config")));
@@ -58,8 +65,8 @@ impl IdentitySources {
             files,
             env_identity: var(ENV_IDENTITY).map(PathBuf::from),
             sops_key_file: var(ENV_SOPS_KEY_FILE).map(PathBuf::from),
-            sops_key: std::env::var(ENV_SOPS_KEY)
-                .ok()
+            sops_key: var(ENV_SOPS_KEY)
+                .and_then(|v| v.into_string().ok())
                 .filter(|v| !v.trim().is_empty())
                 .map(SecretString::from),
             default_keys_file: config_home.map(|c| c.join("sops").join("age").join("keys.txt")),
@@ -279,5 +286,36 @@ impl age::Callbacks for PromptCallbacks {
 
     fn request_passphrase(&self, description: &str) -> Option<age::secrecy::SecretString> {
         self.0.prompt_password(description).ok().map(|p| p.to_age())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn sources_from_variables() {
+        let vars: HashMap<&str, &str> = [
+            ("HOME", "/home/u"),
+            (ENV_IDENTITY, "/keys/stackbook.txt"),
+            (ENV_SOPS_KEY_FILE, ""),
+        ]
+        .into();
+        let s = IdentitySources::from_vars(vec!["a.txt".into()], |k| vars.get(k).map(Into::into));
+        assert_eq!(s.files, vec![PathBuf::from("a.txt")]);
+        assert_eq!(s.env_identity, Some(PathBuf::from("/keys/stackbook.txt")));
+        assert_eq!(s.sops_key_file, None, "empty variables are unset");
+        assert!(s.sops_key.is_none());
+        assert_eq!(
+            s.default_keys_file,
+            Some(PathBuf::from("/home/u/.config/sops/age/keys.txt"))
+        );
+        let xdg: HashMap<&str, &str> = [("XDG_CONFIG_HOME", "/xdg"), ("HOME", "/home/u")].into();
+        let s = IdentitySources::from_vars(vec![], |k| xdg.get(k).map(Into::into));
+        assert_eq!(
+            s.default_keys_file,
+            Some(PathBuf::from("/xdg/sops/age/keys.txt"))
+        );
     }
 }

@@ -16,14 +16,8 @@ use std::process::{Command, Stdio};
 use zeroize::Zeroizing;
 
 use super::{AnsibleVaultError, DEFAULT_VAULT_ID, cipher, envelope};
+use crate::prompt::PasswordPrompt;
 use crate::secret::{SecretBytes, SecretString};
-
-/// Supplies passwords interactively; the CLI implements it with a TTY prompt
-/// (`--ask-vault-pass`, `--vault-id label@prompt`).
-pub trait PasswordPrompt: Send + Sync {
-    /// Asks for the password of `vault_id` (`default` for unlabelled).
-    fn prompt_password(&self, vault_id: &str) -> std::io::Result<SecretString>;
-}
 
 /// Where one vault password comes from.
 #[derive(Clone, PartialEq, Eq)]

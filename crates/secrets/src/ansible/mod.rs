@@ -13,11 +13,11 @@ mod keyring;
 
 use std::path::PathBuf;
 
+pub use crate::prompt::PasswordPrompt;
 pub use cipher::PBKDF2_ROUNDS;
 pub use envelope::{Envelope, HEADER, is_ansible_vault, parse as parse_envelope};
 pub use keyring::{
-    AnsibleDecrypted, PasswordPrompt, PasswordSource, VaultIdSpec, VaultKeyring,
-    read_password_source,
+    AnsibleDecrypted, PasswordSource, VaultIdSpec, VaultKeyring, read_password_source,
 };
 
 use crate::secret::{SecretBytes, SecretString};
