@@ -36,7 +36,11 @@ fn strs(case: &serde_json::Value, key: &str) -> Vec<String> {
 /// Renders one case; returns (manifest, notes) or the error text.
 fn render_case(case: &serde_json::Value) -> Result<(String, String), String> {
     let chart_name = case["chart"].as_str().ok_or("case without chart")?;
-    let chart = load_chart(charts_dir().join(chart_name)).map_err(|e| e.to_string())?;
+    let dir = match chart_name.strip_prefix("fixtures/") {
+        Some(f) => here().join("tests/fixtures").join(f),
+        None => charts_dir().join(chart_name),
+    };
+    let chart = load_chart(dir).map_err(|e| e.to_string())?;
     let mut uv = UserValues::new();
     for (i, doc) in strs(case, "values_files").iter().enumerate() {
         uv.add_yaml(&format!("values-{i}.yaml"), doc)

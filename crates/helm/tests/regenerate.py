@@ -34,6 +34,13 @@ def merge(a, b):
     return out
 
 
+def chart_path(name):
+    """`fixtures/x` lives in tests/fixtures; anything else in shared/charts."""
+    if name.startswith("fixtures/"):
+        return HERE / name
+    return CHARTS / name
+
+
 def user_values(case):
     vals = {}
     for doc in case.get("values_files", []):
@@ -55,7 +62,7 @@ def chart_cases():
         name = f.stem
         for ext in (".manifest", ".notes", ".error"):
             (out / (name + ext)).unlink(missing_ok=True)
-        chart = helm.Chart.load(str(CHARTS / case["chart"]))
+        chart = helm.Chart.load(str(chart_path(case["chart"])))
         rel = case.get("release", {})
         cfg = helm.Config(namespace=rel.get("namespace", "default"), storage_driver="memory")
         try:
@@ -63,6 +70,8 @@ def chart_cases():
                             dry_run="client", namespace=rel.get("namespace", "default"))
             (out / (name + ".manifest")).write_text(r["manifest"])
             (out / (name + ".notes")).write_text(r.get("notes") or "")
+            if r.get("hooks"):
+                (out / (name + ".hooks")).write_text(json.dumps(r["hooks"], indent=1, sort_keys=True))
             print("ok   ", name)
         except helm.HelmError as e:
             (out / (name + ".error")).write_text(str(e))

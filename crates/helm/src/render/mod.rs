@@ -176,6 +176,11 @@ impl Rendered {
 /// Rendering failures, worded like Helm's.
 #[derive(Debug, Error)]
 pub enum RenderError {
+    /// The release name is not a valid Kubernetes name (Helm's check).
+    #[error(
+        "release name check failed: release name {0:?}: invalid release name, must match regex ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must not be longer than 53"
+    )]
+    ReleaseName(String),
     /// Dependency/values processing failed.
     #[error("{0}")]
     Values(String),
@@ -254,6 +259,9 @@ pub fn render_files(
     release: &ReleaseOptions,
     caps: &Capabilities,
 ) -> Result<Rendered, RenderError> {
+    if !valid_release_name(&release.name) {
+        return Err(RenderError::ReleaseName(release.name.clone()));
+    }
     let mut warnings = Vec::new();
     let mut chart = chart.clone();
     deps::process_dependencies(&mut chart, values, &mut warnings).map_err(RenderError::Values)?;
@@ -357,6 +365,19 @@ pub fn render_files(
         files,
         warnings,
     })
+}
+
+/// Helm's `ValidateReleaseName`: a DNS-1123 subdomain of at most 53 chars.
+pub fn valid_release_name(name: &str) -> bool {
+    let label_ok = |l: &str| {
+        let b = l.as_bytes();
+        !b.is_empty()
+            && b.iter()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+            && b.first() != Some(&b'-')
+            && b.last() != Some(&b'-')
+    };
+    !name.is_empty() && name.len() <= 53 && name.split('.').all(label_ok)
 }
 
 fn exec_error(e: ExecError) -> RenderError {
