@@ -27,6 +27,7 @@ pub mod pymethods;
 mod pyregex;
 mod repr;
 mod serialize;
+mod sizes;
 mod text;
 mod util;
 mod version;
@@ -108,6 +109,9 @@ fn add_filters(env: &mut Environment<'_>) {
     env.add_filter("subelements", collections::subelements);
     env.add_filter("path_join", text::path_join);
     env.add_filter("fileglob", fileglob);
+    env.add_filter("human_readable", sizes::human_readable);
+    env.add_filter("human_to_bytes", sizes::human_to_bytes);
+    env.add_filter("filesizeformat", sizes::filesizeformat);
     env.add_filter("sort", collections::sort);
     env.add_filter("attr", attr);
     env.add_filter("urlencode", text::urlencode);

@@ -348,6 +348,13 @@ case("raw_backslash_nested_braces", "{{ {'a': {'b': 'x\\d'}} }} {{ 'q\\n' | leng
 case("fileglob_filter", "{{ 'files/*.conf' | fileglob | sort }} {{ 'files/*.none' | fileglob }} {{ 'files/[ab].conf' | fileglob | length }} {{ 'files/.*.conf' | fileglob }}")
 case("fileglob_lookup", "{{ query('fileglob', '*.conf') | map('basename') | sort }} {{ lookup('fileglob', 'files/b*') | basename }} {{ query('fileglob', '*.txt') | map('basename') | list }}")
 
+case("human_readable", "{{ 1024 | human_readable }} {{ 12 | human_readable }} {{ 1 | human_readable }} {{ 1536000 | human_readable }} {{ 10737418240 | human_readable }} {{ 1048576 | human_readable(unit='K') }} {{ 1024 | human_readable(isbits=true) }} {{ 0 | human_readable }} {{ 1.5 | human_readable }} {{ (1099511627776 * 3) | human_readable(unit='g') }}")
+case("err_human_readable_string", "{{ '2048' | human_readable }}")
+case("human_to_bytes", "{{ '1K' | human_to_bytes }} {{ '1.5G' | human_to_bytes }} {{ '10 MB' | human_to_bytes }} {{ '512' | human_to_bytes }} {{ 10 | human_to_bytes('M') }} {{ '1Mb' | human_to_bytes(isbits=true) }} {{ '2 kilobyte' | human_to_bytes }} {{ '3 Megabyte' | human_to_bytes }} {{ '0.5K' | human_to_bytes }} {{ '1B' | human_to_bytes }}")
+case("err_human_to_bytes_bits_mismatch", "{{ '1Mb' | human_to_bytes }}")
+case("err_human_to_bytes_garbage", "{{ 'lots' | human_to_bytes }}")
+case("filesizeformat", "{{ 1 | filesizeformat }} {{ 999 | filesizeformat }} {{ 1000 | filesizeformat }} {{ 1500000 | filesizeformat }} {{ 1048576 | filesizeformat(true) }} {{ 123456789012 | filesizeformat }} {{ 0 | filesizeformat }}")
+
 # --- seeded random structures: emitter/serializer stress against the oracle
 import random
 rnd = random.Random(20261123)
