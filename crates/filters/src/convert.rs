@@ -191,11 +191,20 @@ pub(crate) fn type_debug(value: &Value) -> String {
 /// `ternary(true_val, false_val, none_val=None)`.
 pub(crate) fn ternary(
     value: &Value,
-    true_val: Value,
-    false_val: Value,
+    true_val: Option<Value>,
+    false_val: Option<Value>,
     none_val: Option<Value>,
+    kwargs: Kwargs,
 ) -> Result<Value, Error> {
     require_defined("ternary", value)?;
+    let true_val = true_val
+        .or(kwargs.get("true_val")?)
+        .ok_or_else(|| crate::util::invalid("ternary: missing true_val"))?;
+    let false_val = false_val
+        .or(kwargs.get("false_val")?)
+        .ok_or_else(|| crate::util::invalid("ternary: missing false_val"))?;
+    let none_val = none_val.or(kwargs.get("none_val")?);
+    kwargs.assert_all_used()?;
     if let Some(none_val) = none_val.filter(|v| !v.is_none())
         && value.is_none()
     {
@@ -230,12 +239,15 @@ pub(crate) fn default(
 }
 
 /// `mandatory(msg=None)`: fails on an undefined value.
-pub(crate) fn mandatory(value: &Value, msg: Option<&str>) -> Result<Value, Error> {
+pub(crate) fn mandatory(
+    value: &Value,
+    msg: Option<String>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let msg = msg.or(kwargs.get("msg")?);
+    kwargs.assert_all_used()?;
     if value.is_undefined() {
-        let detail = msg.map_or_else(
-            || "Mandatory variable not defined.".to_owned(),
-            str::to_owned,
-        );
+        let detail = msg.unwrap_or_else(|| "Mandatory variable not defined.".to_owned());
         return Err(Error::new(ErrorKind::UndefinedError, detail));
     }
     Ok(value.clone())

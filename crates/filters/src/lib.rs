@@ -29,6 +29,7 @@ mod repr;
 mod serialize;
 mod sizes;
 mod text;
+mod urls;
 mod util;
 mod version;
 mod yaml_resolve;
@@ -112,6 +113,8 @@ fn add_filters(env: &mut Environment<'_>) {
     env.add_filter("human_readable", sizes::human_readable);
     env.add_filter("human_to_bytes", sizes::human_to_bytes);
     env.add_filter("filesizeformat", sizes::filesizeformat);
+    env.add_filter("urlsplit", urls::urlsplit);
+    env.add_filter("to_uuid", urls::to_uuid);
     env.add_filter("sort", collections::sort);
     env.add_filter("attr", attr);
     env.add_filter("urlencode", text::urlencode);

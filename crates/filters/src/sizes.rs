@@ -45,7 +45,12 @@ pub(crate) fn human_readable(
     let unit: Option<String> = unit.or(kwargs.get("unit")?);
     kwargs.assert_all_used()?;
     // Python compares the input with ints, so strings are a TypeError.
-    let size = as_f64(value).ok_or_else(|| invalid(format!("human_readable() failed on bad input {:?}", text_of(value))))?;
+    let size = as_f64(value).ok_or_else(|| {
+        invalid(format!(
+            "human_readable() failed on bad input {:?}",
+            text_of(value)
+        ))
+    })?;
     let wanted = unit
         .as_deref()
         .and_then(|u| u.chars().next())
@@ -150,8 +155,14 @@ pub(crate) fn human_to_bytes(
 }
 
 /// Jinja's `filesizeformat(binary=False)`: `'1.5 kB'`, `'1 Byte'`.
-pub(crate) fn filesizeformat(value: &Value, binary: Option<bool>) -> Result<String, Error> {
+pub(crate) fn filesizeformat(
+    value: &Value,
+    binary: Option<bool>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
     require_defined("filesizeformat", value)?;
+    let binary = binary.or(kwargs.get("binary")?);
+    kwargs.assert_all_used()?;
     let bytes = number("filesizeformat", value)?;
     let binary = binary.unwrap_or(false);
     let base: f64 = if binary { 1024.0 } else { 1000.0 };

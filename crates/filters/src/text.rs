@@ -294,7 +294,14 @@ pub(crate) fn split(
     value: &Value,
     sep: Option<Value>,
     maxsplit: Option<i64>,
+    kwargs: Kwargs,
 ) -> Result<Value, Error> {
+    let sep = match sep {
+        Some(s) => Some(s),
+        None => kwargs.get::<Option<Value>>("sep")?,
+    };
+    let maxsplit = maxsplit.or(kwargs.get("maxsplit")?);
+    kwargs.assert_all_used()?;
     require_defined("split", value)?;
     let sep = sep
         .filter(|v| !v.is_none() && !v.is_undefined())
@@ -426,9 +433,15 @@ pub(crate) fn format(value: &Value, args: Rest<Value>) -> Result<String, Error> 
 
 /// `comment(style='plain')`: wraps text in a comment block like Ansible's
 /// default plain style (`#` prefix with an empty line before and after).
-pub(crate) fn comment(value: &Value, style: Option<&str>) -> Result<String, Error> {
+pub(crate) fn comment(
+    value: &Value,
+    style: Option<String>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
     require_defined("comment", value)?;
-    let (beginning, prefix, end) = match style.unwrap_or("plain") {
+    let style = style.or(kwargs.get("style")?);
+    kwargs.assert_all_used()?;
+    let (beginning, prefix, end) = match style.as_deref().unwrap_or("plain") {
         "plain" => ("", "# ", ""),
         "erlang" => ("", "% ", ""),
         "c" => ("", "// ", ""),

@@ -355,6 +355,12 @@ case("err_human_to_bytes_bits_mismatch", "{{ '1Mb' | human_to_bytes }}")
 case("err_human_to_bytes_garbage", "{{ 'lots' | human_to_bytes }}")
 case("filesizeformat", "{{ 1 | filesizeformat }} {{ 999 | filesizeformat }} {{ 1000 | filesizeformat }} {{ 1500000 | filesizeformat }} {{ 1048576 | filesizeformat(true) }} {{ 123456789012 | filesizeformat }} {{ 0 | filesizeformat }}")
 
+case("urlsplit", "{{ 'https://User:Pw@Example.COM:8443/a/b?x=1&y=2#frag' | urlsplit }}|{{ 'postgres://db.local:5432/app' | urlsplit('hostname') }} {{ 'postgres://db.local:5432/app' | urlsplit('port') }} {{ 'http://[::1]:80/' | urlsplit('hostname') }}|{{ 'relative/path?q' | urlsplit }}")
+case("to_uuid", "{{ 'host1' | to_uuid }} {{ 'x' | to_uuid(namespace='6ba7b810-9dad-11d1-80b4-00c04fd430c8') }} {{ '' | to_uuid }}")
+
+case("kwargs_forms", "{{ true | ternary(true_val='y', false_val='n') }} {{ 'x' | hash(hashtype='md5') }} {{ 2048 | filesizeformat(binary=true) }} {{ 'a b' | split(sep=' ') }} {{ 'http://h:1/' | urlsplit(query='port') }} {{ 'v' | mandatory(msg='m') }} {{ 't' | comment(style='c') }}")
+case("err_mandatory_msg_kwarg", "{{ missing | mandatory(msg='custom message') }}")
+
 # --- seeded random structures: emitter/serializer stress against the oracle
 import random
 rnd = random.Random(20261123)

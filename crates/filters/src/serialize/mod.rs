@@ -148,19 +148,30 @@ fn check_encoding(kwargs: &Kwargs) -> Result<(), Error> {
 }
 
 /// `hash(hashtype='sha1')`: hex digest of the UTF-8 text.
-pub(crate) fn hash(value: &Value, hashtype: Option<&str>) -> Result<String, Error> {
+pub(crate) fn hash(
+    value: &Value,
+    hashtype: Option<String>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
     require_defined("hash", value)?;
-    digest_hex(hashtype.unwrap_or("sha1"), text_of(value).as_bytes())
+    let hashtype = hashtype.or(kwargs.get("hashtype")?);
+    kwargs.assert_all_used()?;
+    digest_hex(
+        hashtype.as_deref().unwrap_or("sha1"),
+        text_of(value).as_bytes(),
+    )
 }
 
 /// `checksum`/`sha1` filters.
 pub(crate) fn sha1(value: &Value) -> Result<String, Error> {
-    hash(value, Some("sha1"))
+    require_defined("sha1", value)?;
+    digest_hex("sha1", text_of(value).as_bytes())
 }
 
 /// `md5` filter.
 pub(crate) fn md5(value: &Value) -> Result<String, Error> {
-    hash(value, Some("md5"))
+    require_defined("md5", value)?;
+    digest_hex("md5", text_of(value).as_bytes())
 }
 
 fn hex(bytes: &[u8]) -> String {
