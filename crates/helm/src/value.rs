@@ -62,6 +62,10 @@ impl MapRef {
     pub fn keys(&self) -> Vec<String> {
         self.read().keys().cloned().collect()
     }
+    /// Identity of the underlying map (stable while it is alive).
+    pub fn id(&self) -> usize {
+        Arc::as_ptr(&self.0) as *const () as usize
+    }
     /// True when both handles point at the same map.
     pub fn ptr_eq(&self, other: &MapRef) -> bool {
         Arc::ptr_eq(&self.0, &other.0)

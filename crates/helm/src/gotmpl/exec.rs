@@ -20,6 +20,88 @@ const MAX_EXEC_DEPTH: usize = 1000;
 /// Helm's include recursion limit.
 const MAX_INCLUDE: usize = 1000;
 
+/// Which parts of map values templates read (for "value never read"
+/// warnings): individual keys, and maps consumed as a whole (ranged over,
+/// printed, serialised).
+#[derive(Debug, Default, Clone)]
+pub struct AccessLog {
+    keys: std::collections::HashSet<(usize, String)>,
+    whole: std::collections::HashSet<usize>,
+}
+
+impl AccessLog {
+    /// True when `key` of the map with id `map` was read.
+    pub fn key_read(&self, map: usize, key: &str) -> bool {
+        self.keys.contains(&(map, key.to_string()))
+    }
+    /// True when the map with id `map` was consumed as a whole.
+    pub fn whole_read(&self, map: usize) -> bool {
+        self.whole.contains(&map)
+    }
+    fn key(&mut self, v: &Value, key: &str) {
+        if let Value::Map(m) = v {
+            self.keys.insert((m.id(), key.to_string()));
+        }
+    }
+    fn whole(&mut self, v: &Value) {
+        match v {
+            Value::Map(m) => {
+                self.whole.insert(m.id());
+            }
+            Value::List(l) => l.iter().for_each(|e| self.whole(e)),
+            _ => {}
+        }
+    }
+}
+
+/// State shared by a top-level execution and its nested `include`s.
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    pub(crate) includes: HashMap<String, usize>,
+    pub(crate) access: AccessLog,
+}
+
+/// Functions that consume their map arguments entirely.
+const WHOLE_FUNCS: &[&str] = &[
+    "toYaml",
+    "mustToYaml",
+    "toYamlPretty",
+    "toJson",
+    "mustToJson",
+    "toRawJson",
+    "mustToRawJson",
+    "toPrettyJson",
+    "mustToPrettyJson",
+    "toToml",
+    "keys",
+    "values",
+    "merge",
+    "mustMerge",
+    "mergeOverwrite",
+    "mustMergeOverwrite",
+    "deepCopy",
+    "mustDeepCopy",
+    "print",
+    "printf",
+    "println",
+    "toString",
+    "omit",
+    "pick",
+    "deepEqual",
+    "quote",
+    "squote",
+    "cat",
+    "join",
+    "toStrings",
+    "sortAlpha",
+    "list",
+    "dict",
+    "append",
+    "concat",
+    "uniq",
+    "has",
+];
+
 /// Control flow out of a node list.
 enum Flow {
     Break,
@@ -43,7 +125,7 @@ pub(crate) struct State<'a> {
     tree: Arc<Tree>,
     vars: Vec<(String, Value)>,
     depth: usize,
-    includes: &'a mut HashMap<String, usize>,
+    includes: &'a mut Shared,
 }
 
 impl<'a> State<'a> {
@@ -51,7 +133,7 @@ impl<'a> State<'a> {
         set: &'a Templates,
         overlay: Option<Arc<HashMap<String, Arc<Tree>>>>,
         tree: Arc<Tree>,
-        includes: &'a mut HashMap<String, usize>,
+        includes: &'a mut Shared,
         depth: usize,
     ) -> State<'a> {
         State {
@@ -125,6 +207,7 @@ impl<'a> State<'a> {
             Node::Action(pipe) => {
                 let v = self.eval_pipeline(dot, pipe)?;
                 if pipe.decl.is_empty() {
+                    self.includes.access.whole(&v);
                     print_value(&v, out);
                 }
             }
@@ -196,6 +279,7 @@ impl<'a> State<'a> {
                 self.vars.push((d.clone(), Value::Nil));
             }
         }
+        self.includes.access.whole(&val);
         let items: Vec<(Value, Value)> = match &val {
             Value::List(l) => l
                 .iter()
@@ -452,6 +536,7 @@ impl<'a> State<'a> {
         let has_args = !args.is_empty() || fin.is_some();
         match &receiver {
             Value::Map(m) => {
+                self.includes.access.key(&receiver, name);
                 if has_args {
                     return Err(self.err(
                         pos,
@@ -608,6 +693,34 @@ impl<'a> State<'a> {
             }
             _ => {}
         }
+        if WHOLE_FUNCS.contains(&name) {
+            vals.iter().for_each(|v| self.includes.access.whole(v));
+        }
+        match (name, vals.as_slice()) {
+            ("index", [first, keys @ ..]) => {
+                let mut cur = first.clone();
+                for k in keys {
+                    if let Value::Str(k) = k {
+                        self.includes.access.key(&cur, k);
+                        cur = cur.get(k).unwrap_or(Value::Nil);
+                    }
+                }
+            }
+            ("get" | "hasKey", [m, Value::Str(k)]) => self.includes.access.key(m, k),
+            ("pluck", [Value::Str(k), ms @ ..]) => {
+                ms.iter().for_each(|m| self.includes.access.key(m, k))
+            }
+            ("dig", [keys @ .., _, m]) => {
+                let mut cur = m.clone();
+                for k in keys {
+                    if let Value::Str(k) = k {
+                        self.includes.access.key(&cur, k);
+                        cur = cur.get(k).unwrap_or(Value::Nil);
+                    }
+                }
+            }
+            _ => {}
+        }
         let Some(spec) = self.set.funcs.get(name) else {
             return Err(self.err(pos, name, format!("{name:?} is not a defined function")));
         };
@@ -672,7 +785,7 @@ impl<'a> State<'a> {
 
     /// Helm's `include`: run a named template and return its output.
     fn include(&mut self, name: &str, data: &Value) -> Result<String, ExecError> {
-        let count = self.includes.get(name).copied().unwrap_or(0);
+        let count = self.includes.includes.get(name).copied().unwrap_or(0);
         if count > MAX_INCLUDE {
             return Err(ExecError::Plain {
                 template: name.to_string(),
@@ -687,7 +800,7 @@ impl<'a> State<'a> {
                 parent: "gotpl".to_string(),
             });
         };
-        *self.includes.entry(name.to_string()).or_insert(0) += 1;
+        *self.includes.includes.entry(name.to_string()).or_insert(0) += 1;
         let mut out = String::new();
         let res = {
             let mut sub = State {
@@ -700,7 +813,7 @@ impl<'a> State<'a> {
             };
             sub.run(data, &mut out)
         };
-        if let Some(c) = self.includes.get_mut(name) {
+        if let Some(c) = self.includes.includes.get_mut(name) {
             *c = c.saturating_sub(1);
         }
         res.map(|()| out)

@@ -27,10 +27,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use error::{ExecError, ParseError, TemplateError};
+pub use exec::AccessLog;
 pub use funcs::{Func, FuncMap, FuncSpec};
 
 use crate::value::Value;
 use ast::Tree;
+
+/// Stack size for template execution threads.
+const EXEC_STACK: usize = 512 * 1024 * 1024;
 
 /// A set of named templates sharing `define`s and a function map (Go's
 /// associated `*template.Template`s).
@@ -76,16 +80,57 @@ impl Templates {
     /// Executes template `name` with `data`, returning the output as Go
     /// produces it (nil prints as `<no value>`).
     pub fn execute(&self, name: &str, data: &Value) -> Result<String, ExecError> {
+        let mut log = AccessLog::default();
+        self.execute_tracked(name, data, &mut log)
+    }
+
+    /// Like [`Templates::execute`], also recording which map keys the
+    /// template read into `log`.
+    pub fn execute_tracked(
+        &self,
+        name: &str,
+        data: &Value,
+        log: &mut AccessLog,
+    ) -> Result<String, ExecError> {
         let Some(tree) = self.trees.get(name).cloned() else {
             return Err(ExecError::NoTemplate {
                 name: name.to_string(),
                 parent: "gotpl".to_string(),
             });
         };
-        let mut includes = HashMap::new();
-        let mut out = String::new();
-        let mut st = exec::State::new(self, None, tree, &mut includes, 0);
-        st.run(data, &mut out)?;
-        Ok(out)
+        let run = |log: AccessLog| {
+            let mut shared = exec::Shared {
+                access: log,
+                ..Default::default()
+            };
+            let mut out = String::new();
+            let res =
+                exec::State::new(self, None, tree.clone(), &mut shared, 0).run(data, &mut out);
+            (res.map(|()| out), shared.access)
+        };
+        // Deeply nested includes recurse natively; run on a thread with a
+        // large (lazily committed) stack so Helm's 1000-level include limit
+        // is reached before the stack is exhausted.
+        let taken = std::mem::take(log);
+        let outcome = std::thread::scope(|scope| {
+            let fallback = taken.clone();
+            match std::thread::Builder::new()
+                .stack_size(EXEC_STACK)
+                .spawn_scoped(scope, || run(taken))
+            {
+                Ok(h) => h.join().ok(),
+                Err(_) => Some(run(fallback)),
+            }
+        });
+        match outcome {
+            Some((res, access)) => {
+                *log = access;
+                res
+            }
+            None => Err(ExecError::Plain {
+                template: name.to_string(),
+                message: "template execution aborted".into(),
+            }),
+        }
     }
 }

@@ -14,7 +14,7 @@ use thiserror::Error;
 use crate::chart::{Chart, deps, schema};
 use crate::gotmpl::{ExecError, Templates};
 use crate::sprig::defaults::{WARN_END, WARN_START};
-use crate::value::{Map, Value};
+use crate::value::{Map, MapRef, Value};
 use crate::values::coalesce::coalesce_values;
 use objects::{ApiVersions, CapabilitiesObj, Files, KubeVersion};
 pub use sort::Manifest;
@@ -142,6 +142,9 @@ pub struct Rendered {
     pub files: BTreeMap<String, String>,
     /// Warnings (values coalescing conflicts, ...).
     pub warnings: Vec<String>,
+    /// User-supplied value paths (dotted) that no template read and no
+    /// `values.schema.json` declares, e.g. `resources.limits` for PGO.
+    pub unused_values: Vec<String>,
 }
 
 impl Rendered {
@@ -303,6 +306,7 @@ pub fn render_files(
         .collect(),
     );
 
+    let root_values = vals.clone();
     let mut tpls = Vec::new();
     collect(
         &chart,
@@ -328,6 +332,7 @@ pub fn render_files(
             })?;
     }
     let mut files = BTreeMap::new();
+    let mut log = crate::gotmpl::AccessLog::default();
     for t in &tpls {
         let base = t.path.rsplit('/').next().unwrap_or(&t.path);
         if base.starts_with('_') || t.is_partial_only {
@@ -351,12 +356,16 @@ pub fn render_files(
             }
             other => other.clone(),
         };
-        let out = set.execute(&t.path, &data).map_err(exec_error)?;
+        let out = set
+            .execute_tracked(&t.path, &data, &mut log)
+            .map_err(exec_error)?;
         files.insert(t.path.clone(), out.replace("<no value>", ""));
     }
 
     let notes_key = format!("{}/templates/NOTES.txt", chart.name);
     let notes = files.get(&notes_key).cloned().unwrap_or_default();
+    let mut unused_values = Vec::new();
+    unused_paths(values, &root_values, &log, &chart, "", &mut unused_values);
     Ok(Rendered {
         manifests: Vec::new(),
         hooks: Vec::new(),
@@ -364,7 +373,89 @@ pub fn render_files(
         crds: chart.crd_objects(),
         files,
         warnings,
+        unused_values,
     })
+}
+
+/// Collects user value paths that were never read (see
+/// [`Rendered::unused_values`]). A map consumed as a whole (ranged,
+/// printed, `toYaml`...) counts as read with everything below it.
+fn unused_paths(
+    user: &Value,
+    coalesced: &MapRef,
+    log: &crate::gotmpl::AccessLog,
+    chart: &Chart,
+    prefix: &str,
+    out: &mut Vec<String>,
+) {
+    let Value::Map(u) = user else { return };
+    if log.whole_read(coalesced.id()) {
+        return;
+    }
+    for (k, uv) in u.snapshot() {
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        if prefix.is_empty() && (k == "global" || k == "tags") {
+            continue;
+        }
+        if let Some(sub) = chart.subcharts.iter().find(|s| s.name == k)
+            && let Some(Value::Map(cv)) = coalesced.get(&k)
+        {
+            unused_paths(&uv, &cv, log, sub, &path, out);
+            continue;
+        }
+        if !log.key_read(coalesced.id(), &k) {
+            if !schema_declares(chart, &path) {
+                out.push(path);
+            }
+            continue;
+        }
+        if let (Value::Map(_), Some(Value::Map(cv))) = (&uv, coalesced.get(&k)) {
+            unused_paths_in(&uv, &cv, log, chart, &path, out);
+        }
+    }
+}
+
+fn unused_paths_in(
+    user: &Value,
+    coalesced: &MapRef,
+    log: &crate::gotmpl::AccessLog,
+    chart: &Chart,
+    prefix: &str,
+    out: &mut Vec<String>,
+) {
+    let Value::Map(u) = user else { return };
+    if log.whole_read(coalesced.id()) {
+        return;
+    }
+    for (k, uv) in u.snapshot() {
+        let path = format!("{prefix}.{k}");
+        if !log.key_read(coalesced.id(), &k) {
+            if !schema_declares(chart, &path) {
+                out.push(path);
+            }
+            continue;
+        }
+        if let (Value::Map(_), Some(Value::Map(cv))) = (&uv, coalesced.get(&k)) {
+            unused_paths_in(&uv, &cv, log, chart, &path, out);
+        }
+    }
+}
+
+fn schema_declares(chart: &Chart, path: &str) -> bool {
+    let Some(mut s) = chart.schema.as_ref() else {
+        return false;
+    };
+    for seg in path.split('.') {
+        match s.get("properties").and_then(|p| p.get(seg)) {
+            Some(next) => s = next,
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Helm's `ValidateReleaseName`: a DNS-1123 subdomain of at most 53 chars.

@@ -1,0 +1,270 @@
+//! Behaviour of the public rendering API beyond the Helm goldens: unused
+//! value detection, `.tgz` loading, CRD/hook output, `--set` parsing,
+//! robustness against malformed templates.
+
+use std::path::PathBuf;
+
+use stackbook_helm::chart::{load_archive, load_chart};
+use stackbook_helm::gotmpl::Templates;
+use stackbook_helm::render::{Capabilities, ReleaseOptions, RenderError, render_chart};
+use stackbook_helm::value::Value;
+use stackbook_helm::values::{SetMode, UserValues};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn pgo_dir() -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/charts/pgo");
+    if p.exists() {
+        Some(p)
+    } else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "shared/charts/pgo missing in CI"
+        );
+        eprintln!("skip: shared/charts/pgo not found");
+        None
+    }
+}
+
+#[test]
+fn seed_resources_are_reported_as_never_read_by_pgo() {
+    let Some(dir) = pgo_dir() else { return };
+    let chart = load_chart(dir).unwrap();
+    let mut uv = UserValues::new();
+    uv.add_yaml(
+        "seed.yaml",
+        "resources:\n  limits: {cpu: 500m}\n  requests: {memory: 256Mi}\nsingleNamespace: true\n",
+    )
+    .unwrap();
+    let r = render_chart(
+        &chart,
+        &uv.to_value(),
+        &ReleaseOptions::default(),
+        &Capabilities::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        r.unused_values,
+        vec![
+            "resources.limits".to_string(),
+            "resources.requests".to_string()
+        ]
+    );
+
+    // The key the chart does read is not reported.
+    let mut uv = UserValues::new();
+    uv.add_yaml("ok.yaml", "resources:\n  controller:\n    limits: {cpu: 500m}\nfeatures: {A: true}\ncustomPodLabels: {a: b}\n").unwrap();
+    let r = render_chart(
+        &chart,
+        &uv.to_value(),
+        &ReleaseOptions::default(),
+        &Capabilities::default(),
+    )
+    .unwrap();
+    assert!(r.unused_values.is_empty(), "{:?}", r.unused_values);
+    assert!(r.manifest().contains("cpu: 500m"));
+}
+
+#[test]
+fn unused_values_respect_schema_and_subcharts() {
+    let chart = load_chart(fixture("umbrella")).unwrap();
+    let mut uv = UserValues::new();
+    uv.set(
+        "image.digest=sha256:x,sub.typo=1,tgzsub.port=1,second.greeting=hi",
+        SetMode::Typed,
+    )
+    .unwrap();
+    let r = render_chart(
+        &chart,
+        &uv.to_value(),
+        &ReleaseOptions::default(),
+        &Capabilities::default(),
+    )
+    .unwrap();
+    // image.digest: the schema declares `image` but not `digest`.
+    assert_eq!(
+        r.unused_values,
+        vec!["image.digest".to_string(), "sub.typo".to_string()]
+    );
+}
+
+#[test]
+fn tgz_chart_renders_like_directory() {
+    let Some(dir) = pgo_dir() else { return };
+    // Pack the chart directory into a .tgz in memory.
+    let mut tar_bytes = Vec::new();
+    {
+        let gz = flate2::write::GzEncoder::new(&mut tar_bytes, flate2::Compression::fast());
+        let mut b = tar::Builder::new(gz);
+        b.append_dir_all("pgo", &dir).unwrap();
+        b.into_inner().unwrap().finish().unwrap();
+    }
+    let from_tgz = load_archive(&tar_bytes, "pgo.tgz").unwrap();
+    let from_dir = load_chart(&dir).unwrap();
+    let rel = ReleaseOptions::default();
+    let a = render_chart(
+        &from_tgz,
+        &Value::empty_map(),
+        &rel,
+        &Capabilities::default(),
+    )
+    .unwrap();
+    let b = render_chart(
+        &from_dir,
+        &Value::empty_map(),
+        &rel,
+        &Capabilities::default(),
+    )
+    .unwrap();
+    assert_eq!(a.manifest(), b.manifest());
+    assert_eq!(a.crds.len(), 4);
+}
+
+#[test]
+fn template_output_has_crds_first_and_hooks_last() {
+    let chart = load_chart(fixture("umbrella")).unwrap();
+    let r = render_chart(
+        &chart,
+        &Value::empty_map(),
+        &ReleaseOptions::default(),
+        &Capabilities::default(),
+    )
+    .unwrap();
+    assert_eq!(r.hooks.len(), 1);
+    assert_eq!(r.hooks[0].kind, "Job");
+    assert!(!r.manifest().contains("kind: Job"));
+    let out = r.template_output(true);
+    assert!(out.starts_with("---\n# Source: umbrella/crds/widget.yaml\n"));
+    assert!(out.trim_end().ends_with("image: busybox"));
+    // Kinds in install order; unknown kinds (Widget) last among manifests.
+    let kinds: Vec<&str> = r.manifests.iter().map(|m| m.kind.as_str()).collect();
+    assert_eq!(kinds.first(), Some(&"Namespace"));
+    assert_eq!(kinds.last(), Some(&"Widget"));
+}
+
+#[test]
+fn set_syntax_paths_lists_escapes_and_types() {
+    let mut uv = UserValues::new();
+    uv.set(
+        r"a.b[1].c=x,esc\.dot=1,list={1,two},n=010,t=TRUE,nul=null,empty=",
+        SetMode::Typed,
+    )
+    .unwrap();
+    uv.set("s=123", SetMode::String).unwrap();
+    uv.set(r#"j={"k":[1,{"z":null}]}"#, SetMode::Json).unwrap();
+    let v = uv.to_value().to_json();
+    assert_eq!(
+        v,
+        serde_json::json!({
+            "a": {"b": [null, {"c": "x"}]}, "esc.dot": 1, "list": [1, "two"], "n": "010", "t": true,
+            "nul": null, "empty": "", "s": "123", "j": {"k": [1.0, {"z": null}]}
+        })
+    );
+    assert!(uv.set("a[70000]=1", SetMode::Typed).is_err());
+    assert!(uv.set("novalue", SetMode::Typed).is_err());
+}
+
+#[test]
+fn null_from_user_deletes_chart_default() {
+    let chart = load_chart(fixture("umbrella")).unwrap();
+    let mut uv = UserValues::new();
+    uv.set("image.tag=null,replicaCount=3", SetMode::Typed)
+        .unwrap();
+    let r = render_chart(
+        &chart,
+        &uv.to_value(),
+        &ReleaseOptions::default(),
+        &Capabilities::default(),
+    )
+    .unwrap();
+    let m = r.manifest();
+    assert!(m.contains("replicas: 3"));
+    assert!(
+        m.contains("image: \"nginx:2.0\""),
+        "tag falls back to appVersion"
+    );
+}
+
+#[test]
+fn render_errors_name_the_template_location() {
+    let chart = load_chart(fixture("umbrella")).unwrap();
+    let mut uv = UserValues::new();
+    uv.set("replicaCount=0", SetMode::Typed).unwrap();
+    let err = render_chart(
+        &chart,
+        &uv.to_value(),
+        &ReleaseOptions::default(),
+        &Capabilities::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, RenderError::Schema(_)));
+    assert!(
+        err.to_string()
+            .contains("at '/replicaCount': minimum: got 0, want 1")
+    );
+}
+
+/// Malformed templates never panic: every prefix of every corpus template
+/// either parses or yields a ParseError, and executes or errors.
+#[test]
+fn truncated_templates_never_panic() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/gotmpl-inputs");
+    let funcs = stackbook_helm::sprig::helm_funcs();
+    let data = Value::empty_map();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let tpl = text.split_once("\n---\n").map(|(_, t)| t).unwrap_or(&text);
+        for end in (0..=tpl.len()).filter(|i| tpl.is_char_boundary(*i)) {
+            let mut t = Templates::new(funcs.clone());
+            if t.add("t", &tpl[..end]).is_ok() {
+                let _ = t.execute("t", &data);
+            }
+        }
+    }
+}
+
+#[test]
+fn include_recursion_fits_in_default_thread_stack() {
+    // 2 MiB is the default stack of spawned threads (and test threads).
+    let handle = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(|| {
+            let mut t = Templates::new(stackbook_helm::sprig::helm_funcs());
+            t.add(
+                "t",
+                r#"{{ define "loop" }}{{ include "loop" . }}{{ end }}{{ include "loop" . }}"#,
+            )
+            .unwrap();
+            t.execute("t", &Value::Nil).is_err()
+        })
+        .unwrap();
+    assert!(handle.join().unwrap());
+}
+
+#[test]
+fn include_recursion_is_bounded() {
+    let mut t = Templates::new(stackbook_helm::sprig::helm_funcs());
+    t.add(
+        "t",
+        r#"{{ define "loop" }}{{ include "loop" . }}{{ end }}{{ include "loop" . }}"#,
+    )
+    .unwrap();
+    let handle = std::thread::Builder::new()
+        .stack_size(256 * 1024 * 1024)
+        .spawn(move || {
+            t.execute("t", &Value::Nil)
+                .map(|_| ())
+                .unwrap_err()
+                .to_string()
+        })
+        .unwrap();
+    let err = handle.join().unwrap();
+    assert!(
+        err.contains("exceeded maximum template depth") || err.contains("nested reference"),
+        "{err}"
+    );
+}
