@@ -5,13 +5,41 @@
 //! lookaround, `\Z` and `\g<name>` replacement syntax. `fancy-regex` covers
 //! the pattern features; this module translates the syntax that differs.
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+
 use fancy_regex::{Captures, Regex, RegexBuilder};
 use minijinja::Error;
 
 use crate::util::invalid;
 
-/// Compiles a Python pattern with `re.I`/`re.M` flags.
+/// Compiled patterns, keyed by pattern text and flags. Loops apply the same
+/// `regex_replace` to thousands of items; compiling once keeps that cheap.
+/// Cache key: pattern text, `ignorecase`, `multiline`.
+type CacheKey = (String, bool, bool);
+
+static CACHE: LazyLock<Mutex<HashMap<CacheKey, Regex>>> = LazyLock::new(Default::default);
+
+/// Upper bound on cached patterns; the cache is simply cleared when full.
+const CACHE_LIMIT: usize = 256;
+
+/// Compiles a Python pattern with `re.I`/`re.M` flags (cached).
 pub(crate) fn compile(pattern: &str, ignorecase: bool, multiline: bool) -> Result<Regex, Error> {
+    let key = (pattern.to_owned(), ignorecase, multiline);
+    if let Some(re) = CACHE.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(re);
+    }
+    let re = compile_uncached(pattern, ignorecase, multiline)?;
+    if let Ok(mut cache) = CACHE.lock() {
+        if cache.len() >= CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(key, re.clone());
+    }
+    Ok(re)
+}
+
+fn compile_uncached(pattern: &str, ignorecase: bool, multiline: bool) -> Result<Regex, Error> {
     let mut translated = String::with_capacity(pattern.len() + 8);
     let mut prefix = String::new();
     if ignorecase {
