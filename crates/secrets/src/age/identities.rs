@@ -185,6 +185,8 @@ impl Identities {
         if trimmed.starts_with("-----BEGIN") {
             return self.add_ssh(text, label).map(|()| 1);
         }
+        // Files edited on Windows: age's parser would keep the `\r`.
+        let text: Zeroizing<String> = Zeroizing::new(text.replace("\r\n", "\n"));
         let file = age::IdentityFile::from_buffer(text.as_bytes())
             .map_err(|e| err(scrub_label(&e.to_string())))?;
         let keys = file
@@ -293,6 +295,20 @@ impl age::Callbacks for PromptCallbacks {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn identity_text_with_comments_and_crlf() {
+        let key = age::x25519::Identity::generate();
+        let text = format!(
+            "# created: today\r\n# public key: {}\r\n{}\r\n\r\n",
+            key.to_public(),
+            age::secrecy::ExposeSecret::expose_secret(&key.to_string())
+        );
+        let mut ids = Identities::new();
+        assert_eq!(ids.add_text(&text, "crlf.txt").unwrap(), 1);
+        let err = ids.add_text("# only comments\n", "empty.txt").unwrap_err();
+        assert!(err.to_string().contains("empty.txt"), "{err}");
+    }
 
     #[test]
     fn sources_from_variables() {
