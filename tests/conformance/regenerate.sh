@@ -5,7 +5,8 @@
 #   tests/conformance/regenerate.sh 012 030    # only files whose name starts with these prefixes
 #
 # For each playbooks/NNN_topic.yml it writes expected/NNN_topic.jsonl (events from
-# oracle/stackbook_events.py) and expected/NNN_topic.rc (exit code).
+# oracle/stackbook_events.py), expected/NNN_topic.rc (exit code) and expected/NNN_topic.run.json
+# (the header's args/env/inventory, parsed).
 # For each errors/NAME.yml it writes expected/errors/NAME.{rc,jsonl,err}; .err holds the first
 # error line and its "Origin: file:line:col" line, with paths normalised.
 # Runs are hermetic: empty environment apart from the variables set below, cwd is the
@@ -21,6 +22,8 @@ py="$bin/python3"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/stackbook-conformance.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
+# A full run starts from an empty expected/ so that goldens of removed playbooks go away.
+if [ $# -eq 0 ]; then rm -rf "$conf/expected"; fi
 mkdir -p "$conf/expected/errors"
 version=$("$bin/ansible-playbook" --version)
 version=${version%%$'\n'*}                       # "ansible-playbook [core 2.19.14]"
@@ -41,6 +44,21 @@ selected() {
   [ $# -eq 0 ] && return 0
   local p; for p in "$@"; do [[ $name == "$p"* ]] && return 0; done
   return 1
+}
+
+# run_spec PLAYBOOK -> JSON with the run's header settings, so that a harness need not parse
+# headers itself: {"args": [...], "env": {...}, "inventory": "inventory.yml" | null}.
+run_spec() {
+  "$py" - "$(header args "$1")" "$(header env "$1")" "$(header inventory "$1" | tr -d ' ')" <<'PY'
+import json, shlex, sys
+args, env, inventory = sys.argv[1:4]
+spec = {
+    "args": shlex.split(args),
+    "env": dict(word.split("=", 1) for word in shlex.split(env)),
+    "inventory": None if inventory == "none" else "inventory.yml",
+}
+print(json.dumps(spec, sort_keys=True))
+PY
 }
 
 # run_one PLAYBOOK EVENTS_FILE LOG_FILE  -> sets $rc
@@ -85,6 +103,7 @@ for playbook in "$conf"/playbooks/*.yml; do
   run_one "$playbook" "$tmp/events.jsonl" "$tmp/$name.log"
   cp "$tmp/events.jsonl" "$conf/expected/$name.jsonl"
   echo "$rc" >"$conf/expected/$name.rc"
+  run_spec "$playbook" >"$conf/expected/$name.run.json"
   if [ -n "${VERBOSE:-}" ]; then cat "$tmp/$name.log"; fi
   printf '%-40s rc=%s events=%s\n' "$name" "$rc" "$(wc -l <"$conf/expected/$name.jsonl")"
   count=$((count + 1))
@@ -111,6 +130,7 @@ for playbook in "$conf"/errors/*.yml; do
   run_one "$playbook" "$tmp/events.jsonl" "$tmp/$name.log"
   cp "$tmp/events.jsonl" "$conf/expected/errors/$name.jsonl"
   echo "$rc" >"$conf/expected/errors/$name.rc"
+  run_spec "$playbook" >"$conf/expected/errors/$name.run.json"
   normalise_paths "$tmp/$name.log" "$tmp/out/$name" "$conf/errors" | first_error \
     >"$conf/expected/errors/$name.err"
   if [ -n "${VERBOSE:-}" ]; then cat "$tmp/$name.log"; fi
