@@ -195,8 +195,17 @@ fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>, VaultFileError> {
 }
 
 /// Writes `data` to `path` atomically with mode 0600: a temp file in the same
-/// directory, fsync, rename over the target, fsync of the directory.
+/// directory, fsync, rename over the target, fsync of the directory. A
+/// symlinked vault (`group_vars/all/vault.yml -> ../../vaults/…`) is written
+/// through: its target is replaced, the link is kept.
 pub fn write_private_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
+    let resolved;
+    let path = if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        resolved = fs::canonicalize(path)?;
+        resolved.as_path()
+    } else {
+        path
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),

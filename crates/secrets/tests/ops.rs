@@ -239,3 +239,20 @@ fn missing_and_bad_files_name_the_path() {
         "{msg}"
     );
 }
+
+#[test]
+fn symlinked_vault_is_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = new_vault(dir.path(), "a: 1\n");
+    let link = dir.path().join("link.yml");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    ops::rekey(&link, &keys(), &recipients()).unwrap();
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(ops::view(&real, &keys()).unwrap().expose(), "a: 1\n");
+    assert_eq!(mode(&real), 0o600);
+}
