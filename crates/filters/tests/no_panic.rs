@@ -208,3 +208,60 @@ fn filters_tests_and_methods_never_panic() {
     }
     assert!(calls > 20_000, "only {calls} calls exercised");
 }
+
+/// Deterministic pseudo-random strings over an alphabet of syntax
+/// characters and multi-byte characters, fed to every string-parsing
+/// filter (YAML/JSON/base64/regex/format/version/size/URL parsers).
+#[test]
+fn string_parsers_never_panic_on_garbage() {
+    const ALPHABET: &[char] = &[
+        'a', 'Z', '0', '9', '.', ':', '-', '_', '/', '\\', '[', ']', '{', '}', '(', ')', '%', 's',
+        'd', '\'', '"', '#', '&', '*', '!', '|', '>', '?', '@', '`', ' ', '\t', '\n', 'é', '😀',
+        '\u{85}', 'K', 'M', 'b', 'B', 'g', '<', '=', '+', ',', '$', '^',
+    ];
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    stackbook_filters::add_to_environment(&mut env);
+    let mut seed: u64 = 0x5eed_1234_abcd_ef01;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let templates = [
+        "{{ s | from_yaml }}",
+        "{{ s | from_yaml_all }}",
+        "{{ s | from_json }}",
+        "{{ s | b64decode }}",
+        "{{ 'abc' | regex_replace(s, s) }}",
+        "{{ s | regex_search(s) }}",
+        "{{ s | regex_findall(s) }}",
+        "{{ s | format(1, 'x') }}",
+        "{{ s is version('1.0', '<') }}",
+        "{{ s is version(s, 'ge', version_type='semver') }}",
+        "{{ s is version(s, 'eq', strict=true) }}",
+        "{{ s | human_to_bytes }}",
+        "{{ s | urlsplit }}",
+        "{{ s | to_yaml }}{{ s | to_nice_yaml }}{{ s | to_json }}",
+        "{{ s | split(s) }}{{ s | splitext }}{{ s | dirname }}{{ s | quote }}",
+        "{{ s | int }}{{ s | float }}{{ s | bool }}{{ s | int(base=0) }}",
+        "{{ s | fileglob }}",
+        "{{ s.split(s) }}{{ s.rsplit(s, 1) }}{{ s.partition(s) }}{{ s.splitlines() }}",
+    ];
+    let mut rendered = 0usize;
+    for _ in 0..400 {
+        let len = (next() % 24) as usize;
+        let s: String = (0..len)
+            .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
+            .collect();
+        let _ = stackbook_filters::compat::escape_backslashes(&s);
+        let _ = stackbook_filters::compat::escape_expression_backslashes(&s);
+        let _ = stackbook_filters::load_yaml_all(&s);
+        for t in templates {
+            let _ = env.render_str(t, context! { s => s.clone() });
+            rendered += 1;
+        }
+    }
+    assert_eq!(rendered, 400 * templates.len());
+}
