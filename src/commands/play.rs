@@ -107,14 +107,19 @@ fn parse_extra_vars(sources: &[String]) -> Result<Vec<(String, Value)>, EngineEr
             (source.clone(), "<extra vars>".to_string())
         } else {
             // key=value pairs arrive as strings, exactly as in Ansible.
-            for (key, value) in stackbook_syntax::kv::parse_kv(source) {
-                let Some(key) = key else {
-                    return Err(EngineError::Usage(format!(
-                        "invalid extra vars '{source}': expected key=value, JSON, YAML or @file"
-                    )));
-                };
-                vars.push((key, Value::from(value)));
+            let pairs = stackbook_syntax::kv::parse_kv(source);
+            if pairs.iter().all(|(key, _)| key.is_none()) {
+                return Err(EngineError::Usage(format!(
+                    "invalid extra vars '{source}': expected key=value, JSON, YAML or @file"
+                )));
             }
+            // Like Ansible, words without '=' are dropped ("name=my db" sets name to "my").
+            for (key, value) in pairs {
+                if let Some(key) = key {
+                    vars.push((key, Value::from(value)));
+                }
+            }
+
             continue;
         };
         let documents = load_documents(&text, &display)?;

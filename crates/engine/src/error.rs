@@ -32,6 +32,14 @@ pub enum EngineError {
         /// What was expected.
         message: String,
     },
+    /// A file the playbook refers to (import, vars file) is missing or unreadable.
+    #[error("{location}: {message}")]
+    Missing {
+        /// Where it is referenced.
+        location: Location,
+        /// What was looked for.
+        message: String,
+    },
     /// Command-line usage error.
     #[error("{0}")]
     Usage(String),
@@ -49,13 +57,21 @@ impl EngineError {
         }
     }
 
+    /// Builds an [`EngineError::Missing`].
+    pub fn missing(location: &Location, message: impl Into<String>) -> EngineError {
+        EngineError::Missing {
+            location: location.clone(),
+            message: message.into(),
+        }
+    }
+
     /// The exit code this error maps to.
     pub fn exit_code(&self) -> ExitCode {
         match self {
             EngineError::Syntax(SyntaxError::Read { .. }) => ExitCode::Error,
             EngineError::Syntax(_) | EngineError::Invalid { .. } => ExitCode::UnreachableOrParse,
             EngineError::Usage(_) => ExitCode::Usage,
-            EngineError::Fatal(_) => ExitCode::Error,
+            EngineError::Fatal(_) | EngineError::Missing { .. } => ExitCode::Error,
         }
     }
 
@@ -63,7 +79,10 @@ impl EngineError {
     pub fn location(&self) -> Option<&Location> {
         match self {
             EngineError::Syntax(error) => error.location(),
-            EngineError::Invalid { location, .. } => Some(location),
+            EngineError::Invalid { location, .. } | EngineError::Missing { location, .. } => {
+                Some(location)
+            }
+
             _ => None,
         }
     }

@@ -83,8 +83,10 @@ pub enum Event {
         host: String,
         /// Outcome of this item.
         status: Status,
-        /// The loop item (or its `loop_control.label`).
+        /// The loop item (`null` under `no_log`).
         item: serde_json::Value,
+        /// What the console shows for the item (`loop_control.label`, else the item).
+        label: serde_json::Value,
         /// The item's result.
         result: serde_json::Value,
     },

@@ -129,6 +129,8 @@ struct Runtime<'a, 'b> {
     omit: String,
     /// `--start-at-task` not reached yet.
     waiting_for_start: bool,
+    /// `any_errors_fatal` tripped: no further play runs.
+    aborted: bool,
 }
 
 /// Runs a loaded playbook and returns the exit code.
@@ -152,6 +154,7 @@ pub fn run_playbook(
         },
         omit: "__omit_place_holder__stackbook".to_string(),
         waiting_for_start,
+        aborted: false,
     };
     runtime.ctx.sink.emit(&Event::PlaybookStart {
         playbook: loaded.playbook.path.to_string(),
@@ -162,6 +165,9 @@ pub fn run_playbook(
         .unwrap_or_default();
     for play in &loaded.playbook.plays {
         runtime.run_play(play, &display_dir)?;
+        if runtime.aborted {
+            break;
+        }
     }
     let mut stats = serde_json::Map::new();
     for (host, counts) in &runtime.stats {
@@ -280,11 +286,18 @@ impl Runtime<'_, '_> {
             });
             return Ok(());
         }
-        for host in &hosts {
-            let state = self.host(host);
-            state.failed = false;
-            state.ended = false;
+        // Hosts that failed in an earlier play stay out of later plays, as in Ansible.
+        self.play
+            .hosts
+            .retain(|h| !self.hosts.get(h).is_some_and(|s| s.failed));
+        for host in self.play.hosts.clone() {
+            self.host(&host).ended = false;
         }
+        if self.play.hosts.is_empty() {
+            return Ok(());
+        }
+        let hosts = self.play.hosts.clone();
+
         let gather = match &play.gather_facts {
             Some(node) => self.keyword_bool(Some(node), &name_scope).unwrap_or(true),
             None => true,
@@ -408,47 +421,50 @@ impl Runtime<'_, '_> {
     }
 
     fn run_handlers(&mut self, inherited: &Inherited) -> Result<(), EngineError> {
-        // Handlers may notify other handlers; run until nothing is pending (bounded).
+        // Each round takes the pending notifications; handlers that notify others start a
+        // new round. Bounded, so handlers notifying each other cannot loop forever.
         for _round in 0..16 {
-            let mut ran_any = false;
+            let pending: Vec<(String, Vec<String>)> = self
+                .play
+                .hosts
+                .iter()
+                .filter_map(|h| {
+                    let state = self.hosts.get(h)?;
+                    let eligible = (!state.failed || self.play.force_handlers) && !state.ended;
+                    (eligible && !state.notified.is_empty())
+                        .then(|| (h.clone(), state.notified.clone()))
+                })
+                .collect();
+            if pending.is_empty() {
+                break;
+            }
+            for (host, _) in &pending {
+                self.host(host).notified.clear();
+            }
             let handlers = self.play.handlers.clone();
             for handler in &handlers {
                 let TaskItem::Task(task) = handler else {
                     continue;
                 };
                 let name = task.name.clone().unwrap_or_default();
-                let notified: Vec<String> = self
-                    .play
-                    .hosts
+                let notified: Vec<String> = pending
                     .iter()
-                    .filter(|h| {
-                        self.hosts.get(*h).is_some_and(|s| {
-                            (!s.failed || self.play.force_handlers)
-                                && !s.ended
-                                && s.notified
-                                    .iter()
-                                    .any(|n| *n == name || task.keywords.listen.contains(n))
-                        })
+                    .filter(|(_, names)| {
+                        names
+                            .iter()
+                            .any(|n| *n == name || task.keywords.listen.contains(n))
                     })
-                    .cloned()
+                    .map(|(host, _)| host.clone())
                     .collect();
                 if notified.is_empty() {
                     continue;
                 }
-                for host in &notified {
-                    let state = self.host(host);
-                    state
-                        .notified
-                        .retain(|n| *n != name && !task.keywords.listen.contains(n));
-                    if self.play.force_handlers {
+                if self.play.force_handlers {
+                    for host in &notified {
                         self.host(host).failed = false;
                     }
                 }
-                ran_any = true;
                 self.run_task(task, inherited, &notified, true)?;
-            }
-            if !ran_any {
-                break;
             }
         }
         for host in self.play.hosts.clone() {

@@ -44,7 +44,13 @@ impl Inventory {
             implicit_localhost: true,
             ..Inventory::default()
         };
-        inventory.add_host("localhost", "ungrouped");
+        inventory.hosts.push(Host {
+            name: "localhost".into(),
+            vars: Vec::new(),
+        });
+        // The implicit localhost is in no group, not even `all` (as in Ansible).
+        inventory.groups.insert("all".into(), Vec::new());
+        inventory.groups.insert("ungrouped".into(), Vec::new());
         inventory
     }
 
@@ -341,8 +347,9 @@ impl Inventory {
 
     fn match_one(&self, pattern: &str) -> Vec<String> {
         if pattern == "all" || pattern == "*" {
-            return self.hosts.iter().map(|h| h.name.clone()).collect();
+            return self.groups.get("all").cloned().unwrap_or_default();
         }
+
         if let Some(members) = self.groups.get(pattern) {
             return members.clone();
         }

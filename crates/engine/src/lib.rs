@@ -6,6 +6,7 @@
 //! [`event::Event`]s; printers in [`output`] turn events into the console view or JSON lines,
 //! passing every line through the secret [`output::redact::Redactor`].
 
+pub mod clock;
 pub mod error;
 pub mod event;
 pub mod exec;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use stackbook_syntax::playbook::{
     Block, Keywords, Playbook, TaskItem, parse_playbook, parse_task_list,
 };
-use stackbook_syntax::{Node, NodeValue, load_file};
+use stackbook_syntax::{Node, NodeValue, load_single_file};
 
 use crate::error::EngineError;
 use crate::modules::{Action, Builtin, Registry};
@@ -27,13 +27,8 @@ pub struct LoadedPlaybook {
 /// Reads a playbook, expands `import_tasks`, and checks every action.
 pub fn load_playbook(path: &Path, registry: &Registry) -> Result<LoadedPlaybook, EngineError> {
     let display = path.display().to_string();
-    let documents = load_file(path, &display)?;
-    let Some(document) = documents.first() else {
-        return Err(EngineError::Usage(format!(
-            "{display}: the playbook is empty"
-        )));
-    };
-    let mut playbook = parse_playbook(document, Arc::from(display.as_str()), registry)?;
+    let document = load_single_file(path, &display)?;
+    let mut playbook = parse_playbook(&document, Arc::from(display.as_str()), registry)?;
     let dir = path
         .parent()
         .map(Path::to_path_buf)
@@ -66,11 +61,8 @@ pub fn load_task_file(
     display: &str,
     registry: &Registry,
 ) -> Result<Vec<TaskItem>, EngineError> {
-    let documents = load_file(path, display)?;
-    let Some(document) = documents.first() else {
-        return Ok(Vec::new());
-    };
-    let mut items = parse_task_list(document, registry)?;
+    let document = load_single_file(path, display)?;
+    let mut items = parse_task_list(&document, registry)?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     expand_imports(&mut items, &dir, &display_dir(display), registry, 0)?;
     Ok(items)
@@ -119,7 +111,7 @@ fn expand_imports(
                 let path = dir.join(&file);
                 let display = display_dir.join(&file).display().to_string();
                 if !path.is_file() {
-                    return Err(EngineError::invalid(
+                    return Err(EngineError::missing(
                         &task.action_location,
                         format!(
                             "Could not find or access '{file}' (looked in {})",
@@ -127,11 +119,9 @@ fn expand_imports(
                         ),
                     ));
                 }
-                let documents = load_file(&path, &display)?;
-                let mut imported = match documents.first() {
-                    Some(document) => parse_task_list(document, registry)?,
-                    None => Vec::new(),
-                };
+                let document = load_single_file(&path, &display)?;
+                let mut imported = parse_task_list(&document, registry)?;
+
                 let next_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
                 let next_display = Path::new(&display)
                     .parent()

@@ -35,6 +35,9 @@ pub struct ModuleContext<'a> {
     pub check_mode: bool,
     /// `--diff`.
     pub diff: bool,
+    /// `-v` count (for `debug`'s `verbosity`).
+    pub verbosity: u8,
+
     /// Environment variables from `environment:` keywords.
     pub environment: &'a [(String, String)],
     /// Directories to resolve relative `src` paths in, most specific first (role, playbook).

@@ -51,8 +51,9 @@ pub fn node_to_value(
         NodeValue::Mapping(entries) => {
             let mut pairs = Vec::with_capacity(entries.len());
             for (key, value) in entries {
-                let key = key.scalar_text().unwrap_or_default();
-                pairs.push((Value::from(key), node_to_value(value, decryptor, secrets)?));
+                // Keys keep their YAML type (`{yes: 1}` has the boolean key True, as in Ansible).
+                let key = node_to_value(key, decryptor, secrets)?;
+                pairs.push((key, node_to_value(value, decryptor, secrets)?));
             }
             Value::from_pairs(pairs)
         }
@@ -87,7 +88,7 @@ pub fn to_json(value: &Value) -> serde_json::Value {
         ValueKind::Undefined | ValueKind::None => serde_json::Value::Null,
         ValueKind::Bool => serde_json::Value::Bool(value.is_true()),
         ValueKind::Number => {
-            if let Some(int) = value.as_i64() {
+            if let Some(int) = value.as_i64().filter(|_| value.is_integer()) {
                 serde_json::Value::from(int)
             } else {
                 f64::try_from(value.clone())
@@ -141,6 +142,42 @@ pub fn from_json(json: &serde_json::Value) -> Value {
             map.iter()
                 .map(|(k, v)| (Value::from(k.as_str()), from_json(v))),
         ),
+    }
+}
+
+/// `json.dumps(value)` with Python's default separators (`", "` and `": "`), which Ansible
+/// uses when it turns data into text (e.g. `copy` with non-string `content`).
+pub fn python_json(json: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_python_json(&mut out, json);
+    out
+}
+
+fn write_python_json(out: &mut String, json: &serde_json::Value) {
+    match json {
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_python_json(out, item);
+            }
+            out.push(']');
+        }
+        serde_json::Value::Object(map) => {
+            out.push('{');
+            for (i, (key, value)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&serde_json::Value::String(key.clone()).to_string());
+                out.push_str(": ");
+                write_python_json(out, value);
+            }
+            out.push('}');
+        }
+        other => out.push_str(&other.to_string()),
     }
 }
 

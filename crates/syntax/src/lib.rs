@@ -16,4 +16,6 @@ pub mod yaml;
 
 pub use error::SyntaxError;
 pub use location::Location;
-pub use yaml::{Node, NodeValue, load_documents, load_file};
+pub use yaml::{
+    Node, NodeValue, load_documents, load_file, load_single_document, load_single_file,
+};

@@ -418,7 +418,8 @@ fn parse_task(
                     other.to_string(),
                     value.clone(),
                     key.location.clone(),
-                )?;
+                )
+                .map_err(|error| at_task(error, &node.location))?;
             }
             other => {
                 let mut candidates: Vec<&str> = TASK_KEYWORDS.to_vec();
@@ -431,7 +432,10 @@ fn parse_task(
                 } else {
                     format!("couldn't resolve module/action '{other}'{hint}")
                 };
-                return Err(SyntaxError::invalid(&key.location, message));
+                return Err(at_task(
+                    SyntaxError::invalid(&key.location, message),
+                    &node.location,
+                ));
             }
         }
     }
@@ -468,6 +472,21 @@ fn set_action(
     }
     *slot = Some((module, args, location));
     Ok(())
+}
+
+/// Points an error at the start of its task, as ansible-core does, keeping the exact key
+/// position in the message.
+fn at_task(error: SyntaxError, task_location: &Location) -> SyntaxError {
+    match error {
+        SyntaxError::Invalid { location, message } => SyntaxError::Invalid {
+            message: format!(
+                "{message} (line {}, column {})",
+                location.line, location.column
+            ),
+            location: task_location.clone(),
+        },
+        other => other,
+    }
 }
 
 /// `action: debug msg=hi` or `action: {module: debug, msg: hi}`.
@@ -729,7 +748,8 @@ mod tests {
         let error = parse("- hosts: localhost\n  tasks:\n    - debug: msg=hi\n      whne: x\n")
             .unwrap_err();
         let text = error.to_string();
-        assert!(text.starts_with("play.yml:4:7:"), "{text}");
+        assert!(text.starts_with("play.yml:3:7:"), "{text}");
+        assert!(text.contains("(line 4, column 7)"), "{text}");
         assert!(text.contains("did you mean 'when'?"), "{text}");
     }
 

@@ -10,7 +10,7 @@ mod resolve;
 
 use crate::location::Location;
 
-pub use loader::{load_documents, load_file};
+pub use loader::{load_documents, load_file, load_single_document, load_single_file};
 pub use resolve::resolve_plain_scalar;
 
 /// One YAML node with the location of its first character.

@@ -29,8 +29,8 @@ impl Default for Templar {
 }
 
 impl Templar {
-    /// Builds the environment; `extend` registers extra filters, tests and functions
-    /// (e.g. `stackbook_filters::add_to_environment`).
+    /// Builds the environment with Ansible's filters, tests and lookups; `extend` registers
+    /// more (functions that need the engine, like the `template` lookup).
     pub fn new(extend: impl FnOnce(&mut Environment<'static>)) -> Templar {
         let mut env = Environment::new();
         // Chainable so `a.b is defined` works when `a` is missing, as in Ansible; printing or
@@ -57,6 +57,7 @@ impl Templar {
             out.write_str(&python_str(value))
                 .map_err(|_| minijinja::Error::new(ErrorKind::WriteFailure, "write failed"))
         });
+        stackbook_filters::add_to_environment(&mut env);
         extend(&mut env);
         Templar { env: Arc::new(env) }
     }
@@ -180,11 +181,16 @@ impl Templar {
         if let Some(parked) = scope.take_error() {
             return parked;
         }
-        if let Some(name) = self.missing_top_level(source, scope) {
-            return TemplateError::Undefined { name };
+        let mentions_undefined = error.kind() == ErrorKind::UndefinedError
+            || error.detail().is_some_and(|d| d.contains("undefined"));
+        if mentions_undefined {
+            if let Some(name) = self.missing_top_level(source, scope) {
+                return TemplateError::Undefined { name };
+            }
         }
         match error.kind() {
-            ErrorKind::UndefinedError => self.undefined_error(source, scope, error.detail()),
+            _ if mentions_undefined => self.undefined_error(source, scope, error.detail()),
+
             ErrorKind::SyntaxError => TemplateError::Syntax {
                 message: describe(&error),
             },
@@ -208,21 +214,39 @@ impl Templar {
         if let Some(name) = self.missing_top_level(source, scope) {
             return TemplateError::Undefined { name };
         }
-        let nested: Vec<String> = match self.env.compile_expression(source.trim()) {
-            Ok(expression) => {
-                let mut all: Vec<String> =
-                    expression.undeclared_variables(true).into_iter().collect();
-                all.sort_by_key(|n| std::cmp::Reverse(n.len()));
-                all
+        // All top-level names exist: an attribute is missing. Walk each dotted path the
+        // source uses to find the first missing step, and say it as Jinja does.
+        let mut nested: Vec<String> = Vec::new();
+        if let Ok(template) = self.env.template_from_str(source) {
+            nested.extend(template.undeclared_variables(true));
+        }
+        if let Ok(expression) = self.env.compile_expression(source.trim()) {
+            nested.extend(expression.undeclared_variables(true));
+        }
+        nested.sort();
+        for path in nested.iter().filter(|n| n.contains('.')) {
+            let mut segments = path.split('.');
+            let Some(Ok(Some(mut current))) = segments.next().map(|root| scope.resolve(root))
+            else {
+                continue;
+            };
+            for segment in segments {
+                let next = current.get_attr(segment).unwrap_or_default();
+                if next.is_undefined() {
+                    return TemplateError::Render {
+                        message: format!(
+                            "object of type '{}' has no attribute '{segment}'",
+                            python_type_name(&current)
+                        ),
+                    };
+                }
+                current = next;
             }
-            Err(_) => Vec::new(),
-        };
-        let name = nested
-            .into_iter()
-            .find(|n| n.contains('.'))
-            .or_else(|| detail.map(str::to_string))
-            .unwrap_or_else(|| "a value in the template".to_string());
-        TemplateError::Undefined { name }
+        }
+        let _ = detail;
+        TemplateError::Render {
+            message: "a value used by the template is undefined".to_string(),
+        }
     }
 }
 

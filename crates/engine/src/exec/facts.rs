@@ -6,11 +6,21 @@ use serde_json::{Value as Json, json};
 
 /// Facts about the machine stackbook runs on.
 pub fn gather() -> Json {
-    let now = SystemTime::now()
+    let now_time = SystemTime::now();
+    let now = now_time
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
+        .map(|d| d.as_secs())
         .unwrap_or(0);
-    let (year, month, day, hour, minute, second) = civil_from_epoch(now);
+    let crate::clock::Civil {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        ..
+    } = crate::clock::civil(now_time);
+
     let env: serde_json::Map<String, Json> = std::env::vars()
         .map(|(k, v)| (k, Json::String(v)))
         .collect();
@@ -40,40 +50,4 @@ pub fn gather() -> Json {
         "ansible_user_id": std::env::var("USER").unwrap_or_else(|_| "root".into()),
         "ansible_connection": "local",
     })
-}
-
-/// Days-from-civil inverse (Howard Hinnant's algorithm), UTC.
-fn civil_from_epoch(epoch: i64) -> (i64, u32, u32, u32, u32, u32) {
-    let days = epoch.div_euclid(86_400);
-    let secs = epoch.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = if m <= 2 { y + 1 } else { y };
-    (
-        year,
-        m,
-        d,
-        (secs / 3600) as u32,
-        ((secs % 3600) / 60) as u32,
-        (secs % 60) as u32,
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn civil_dates() {
-        assert_eq!(super::civil_from_epoch(0), (1970, 1, 1, 0, 0, 0));
-        assert_eq!(
-            super::civil_from_epoch(1_776_000_000),
-            (2026, 4, 12, 13, 20, 0)
-        );
-    }
 }

@@ -79,6 +79,38 @@ pub fn loop_items(source: &LoopSource, rendered: Value) -> Result<Vec<Value>, St
         }
         "sequence" => sequence(&rendered),
         "subelements" => subelements(&rendered),
+        "lines" => {
+            let mut lines = Vec::new();
+            for command in as_list(&rendered) {
+                let command = stackbook_template::python::python_str(&command);
+                let output = std::process::Command::new("/bin/sh")
+                    .arg("-c")
+                    .arg(&command)
+                    .output()
+                    .map_err(|e| format!("with_lines: cannot run '{command}': {e}"))?;
+                if !output.status.success() {
+                    return Err(format!(
+                        "lookup_plugin.lines({command}) returned {}",
+                        output.status.code().unwrap_or(-1)
+                    ));
+                }
+                lines.extend(
+                    String::from_utf8_lossy(&output.stdout)
+                        .lines()
+                        .map(|l| Value::from(l.to_string())),
+                );
+            }
+            Ok(lines)
+        }
+        "env" => Ok(as_list(&rendered)
+            .iter()
+            .map(|name| {
+                Value::from(
+                    std::env::var(stackbook_template::python::python_str(name)).unwrap_or_default(),
+                )
+            })
+            .collect()),
+
         other => Err(format!(
             "with_{other} is not supported yet; use loop: with a filter instead"
         )),

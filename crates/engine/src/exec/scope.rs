@@ -149,9 +149,44 @@ impl Runtime<'_, '_> {
                 Value::from(role_dir.display().to_string()),
             ));
         }
-        let hostvars = Value::from_pairs(self.play.hosts.iter().map(|h| {
+        vars.push(("ansible_managed".into(), Value::from("Ansible managed")));
+        // No Python runs here; the variable exists because inventories reference it.
+        vars.push((
+            "ansible_playbook_python".into(),
+            Value::from("/usr/bin/python3"),
+        ));
+
+        if let Some(source) = self.ctx.options.inventories.first() {
+            let path = std::path::Path::new(source);
+            if path.exists() {
+                let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+                let dir = if absolute.is_dir() {
+                    absolute.clone()
+                } else {
+                    absolute
+                        .parent()
+                        .map(|p| p.to_path_buf())
+                        .unwrap_or_default()
+                };
+                vars.push((
+                    "inventory_file".into(),
+                    Value::from(absolute.display().to_string()),
+                ));
+                vars.push((
+                    "inventory_dir".into(),
+                    Value::from(dir.display().to_string()),
+                ));
+            }
+        }
+
+        let hostvars = Value::from_pairs(inventory.hosts.iter().map(|host| &host.name).map(|h| {
             let mut entries: Vec<(String, Value)> =
                 vec![("inventory_hostname".into(), Value::from(h.as_str()))];
+            for group in inventory.groups_of(h) {
+                if let Some(group_vars) = inventory.group_vars.get(&group) {
+                    entries.extend(group_vars.iter().cloned());
+                }
+            }
             if let Some(entry) = inventory.host(h) {
                 entries.extend(entry.vars.iter().cloned());
             }
@@ -178,16 +213,25 @@ impl Runtime<'_, '_> {
         let mut tried = Vec::new();
         for candidate in candidates {
             let raw = candidate.scalar_text().unwrap_or_default();
-            let rendered = self
-                .ctx
-                .templar
-                .render_string(&raw, &scope)
-                .map_err(|error| {
-                    EngineError::invalid(
+            let rendered = match self.ctx.templar.render_string(&raw, &scope) {
+                Ok(rendered) => rendered,
+                // Ansible skips such an entry with a warning and goes on.
+                Err(stackbook_template::TemplateError::Undefined { name }) => {
+                    self.ctx.sink.emit(&crate::event::Event::Warning {
+                        message: format!(
+                            "skipping vars_files item due to an undefined variable ('{name}' is undefined)\nOrigin: {}",
+                            candidate.location
+                        ),
+                    });
+                    return Ok(Vec::new());
+                }
+                Err(error) => {
+                    return Err(EngineError::invalid(
                         &candidate.location,
                         format!("vars_files entry '{raw}': {error}"),
-                    )
-                })?;
+                    ));
+                }
+            };
             let relative = stackbook_template::python::python_str(&rendered);
             let path = self.playbook_dir.join(&relative);
             if path.is_file() {
@@ -196,13 +240,16 @@ impl Runtime<'_, '_> {
             }
             tried.push(relative);
         }
-        Err(EngineError::invalid(
-            &entry.location,
-            format!(
-                "vars file {} was not found (relative to the playbook directory)",
-                tried.join(", ")
+        // Like ansible-core 2.19, a missing vars file is reported and the play goes on; the
+        // variables it would have defined are then undefined where used.
+        self.ctx.sink.emit(&crate::event::Event::Warning {
+            message: format!(
+                "vars file {} was not found (relative to the playbook directory)\nOrigin: {}",
+                tried.join(", "),
+                entry.location
             ),
-        ))
+        });
+        Ok(Vec::new())
     }
 
     /// Reads a YAML vars file (whole-file vaults decrypted) into variables.
@@ -217,7 +264,7 @@ impl Runtime<'_, '_> {
         let mut secrets = Vec::new();
         let text = if is_encrypted_file(&text) {
             let Some(decryptor) = self.ctx.decryptor.clone() else {
-                return Err(EngineError::Usage(format!(
+                return Err(EngineError::Fatal(format!(
                     "{display} is encrypted but no vault secret was given (use --vault-password-file, --vault-id or --age-identity)"
                 )));
             };

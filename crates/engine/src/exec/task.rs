@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use minijinja::Value;
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Map, Value as Json};
 use stackbook_syntax::playbook::Task;
 use stackbook_syntax::{Node, NodeValue};
 use stackbook_template::{Scope, TemplateError};
@@ -85,7 +85,7 @@ impl Runtime<'_, '_> {
             }
         }
         let location = task.location.to_string();
-        if !is_meta {
+        {
             let event = if is_handler {
                 Event::HandlerStart {
                     task: display_name.clone(),
@@ -126,6 +126,8 @@ impl Runtime<'_, '_> {
                 ignored,
                 request,
             } = outcome;
+            // An executed meta action has no result of its own (Ansible prints none).
+            let silent = is_meta && status != Status::Skipped && status != Status::Failed;
             let no_log = self.no_log(task, inherited, host);
             let shown = if no_log {
                 censor(&result)
@@ -153,10 +155,7 @@ impl Runtime<'_, '_> {
                         .insert(name.clone(), register_value.clone());
                 }
                 if let Some(facts) = result.get("ansible_facts").and_then(Json::as_object) {
-                    if matches!(
-                        entry.action,
-                        Action::Builtin(Builtin::SetFact | Builtin::IncludeVars)
-                    ) {
+                    if matches!(entry.action, Action::Builtin(Builtin::SetFact)) {
                         for (key, value) in facts {
                             self.host(target)
                                 .facts
@@ -164,9 +163,20 @@ impl Runtime<'_, '_> {
                         }
                     }
                 }
+                if silent || (run_once && target != host) {
+                    continue;
+                }
                 let stats = self.stats_mut(target);
+                let changed = result.get("changed").and_then(Json::as_bool) == Some(true);
                 match (status, ignored) {
-                    (Status::Failed, true) => stats.ignored += 1,
+                    // Ansible counts an ignored failure as ok and ignored (and changed if it was).
+                    (Status::Failed, true) => {
+                        stats.ignored += 1;
+                        stats.ok += 1;
+                        if changed {
+                            stats.changed += 1;
+                        }
+                    }
                     (Status::Failed, false) => stats.failed += 1,
                     (Status::Changed, _) => {
                         stats.changed += 1;
@@ -187,7 +197,7 @@ impl Runtime<'_, '_> {
                     state.failed_result = Some(register_value.clone());
                     state.failed_task = Some(Value::from_pairs([
                         ("name", Value::from(display_name.clone())),
-                        ("action", Value::from(entry.fqcn.clone())),
+                        ("action", Value::from(task.action.clone())),
                     ]));
                 }
                 self.ctx.sink.emit(&Event::HostResult {
@@ -215,18 +225,17 @@ impl Runtime<'_, '_> {
             }
         }
         if any_failed && self.play.any_errors_fatal {
-            for host in self.play.hosts.clone() {
-                self.host(&host).failed = true;
-            }
+            self.aborted = true;
             return Ok(Flow::EndPlay);
         }
+
         if flush {
             self.run_handlers(inherited)?;
         }
         if flow == Flow::EndPlay {
             return Ok(flow);
         }
-        self.run_includes(includes, task, inherited)
+        self.run_includes(includes, inherited)
     }
 
     /// Runs included task files, grouping hosts that included the same file with the same
@@ -234,7 +243,6 @@ impl Runtime<'_, '_> {
     fn run_includes(
         &mut self,
         includes: Vec<IncludeRequest>,
-        task: &Task,
         inherited: &Inherited,
     ) -> Result<Flow, EngineError> {
         let mut groups: Vec<(String, Params, Vec<String>)> = Vec::new();
@@ -252,7 +260,6 @@ impl Runtime<'_, '_> {
             let items = crate::load::load_task_file(&path, &display, self.ctx.registry)?;
             let mut next = inherited.clone();
             next.include_params.extend(params);
-            next.tags.extend(task.keywords.tags.iter().cloned());
             if let Some(parent) = path.parent() {
                 next.search_dirs.insert(0, parent.to_path_buf());
             }
@@ -477,21 +484,19 @@ impl Runtime<'_, '_> {
                 ("length", Value::from(total)),
             ];
             if extended {
-                ansible_loop.push((
-                    "previtem",
-                    if index > 0 {
-                        items[index - 1].clone()
-                    } else {
-                        Value::UNDEFINED
-                    },
-                ));
-                ansible_loop.push((
-                    "nextitem",
-                    items.get(index + 1).cloned().unwrap_or(Value::UNDEFINED),
-                ));
+                if index > 0 {
+                    ansible_loop.push(("previtem", items[index - 1].clone()));
+                }
+                if let Some(next) = items.get(index + 1) {
+                    ansible_loop.push(("nextitem", next.clone()));
+                }
                 ansible_loop.push(("allitems", Value::from(items.clone())));
             }
-            loop_vars.push(("ansible_loop".into(), Value::from_pairs(ansible_loop)));
+            // `ansible_loop` exists only with `loop_control.extended`, as in Ansible.
+            if extended {
+                loop_vars.push(("ansible_loop".into(), Value::from_pairs(ansible_loop)));
+            }
+
             loop_vars.push(("ansible_loop_var".into(), Value::from(loop_var.clone())));
             let item_scope = self
                 .scope(host, inherited, &task.keywords.vars, &loop_vars)
@@ -533,16 +538,28 @@ impl Runtime<'_, '_> {
                 result.insert(index_var.clone(), Json::from(index));
             }
             result.insert("ansible_loop_var".into(), Json::String(loop_var.clone()));
+            if index_var.is_some() {
+                result.insert(
+                    "ansible_index_var".into(),
+                    Json::String(index_var.clone().unwrap_or_default()),
+                );
+            }
+            if extended {
+                if let Some((_, value)) = loop_vars.iter().find(|(name, _)| name == "ansible_loop")
+                {
+                    result.insert("ansible_loop".into(), to_json(value));
+                }
+            }
+            if status != Status::Skipped {
+                result.entry("failed").or_insert(Json::Bool(false));
+            }
             let no_log = self.no_log(task, inherited, host);
             self.ctx.sink.emit(&Event::ItemResult {
                 task: display_name.to_string(),
                 host: host.to_string(),
                 status,
-                item: if no_log {
-                    Json::String("None".into())
-                } else {
-                    label
-                },
+                item: if no_log { Json::Null } else { to_json(item) },
+                label: if no_log { Json::Null } else { label },
                 result: if no_log {
                     censor(&result)
                 } else {
@@ -575,13 +592,17 @@ impl Runtime<'_, '_> {
         if any_failed {
             aggregate.insert("failed".into(), Json::Bool(true));
         }
-        if all_skipped {
+        if total == 0 {
+            aggregate.remove("msg");
             aggregate.insert("skipped".into(), Json::Bool(true));
             aggregate.insert(
                 "skipped_reason".into(),
                 Json::String("No items in the list".into()),
             );
+        } else if all_skipped {
+            aggregate.insert("skipped".into(), Json::Bool(true));
         }
+
         aggregate.insert("results".into(), Json::Array(results));
         let request = if requests.is_empty() {
             Request::None
@@ -592,20 +613,16 @@ impl Runtime<'_, '_> {
     }
 
     /// The first condition that is false, or `None` when all hold.
-    fn first_false(
-        &self,
-        conditions: &[Node],
-        scope: &Arc<Scope>,
-    ) -> Result<Option<String>, String> {
+    fn first_false(&self, conditions: &[Node], scope: &Arc<Scope>) -> Result<Option<Json>, String> {
         for condition in conditions {
             let text = match &condition.value {
                 NodeValue::Bool(true) => continue,
-                NodeValue::Bool(false) => return Ok(Some("False".into())),
+                NodeValue::Bool(false) => return Ok(Some(Json::Bool(false))),
                 _ => condition.scalar_text().unwrap_or_default(),
             };
             match self.ctx.templar.evaluate_condition(&text, scope) {
                 Ok(true) => {}
-                Ok(false) => return Ok(Some(text)),
+                Ok(false) => return Ok(Some(Json::String(text))),
                 Err(error) => return Err(conditional_error(&text, &error)),
             }
         }
@@ -667,10 +684,10 @@ impl Runtime<'_, '_> {
             let done = self.first_false(until, &register_scope)?.is_none();
             result.insert("attempts".into(), Json::from(attempt));
             if done {
-                result.remove("failed");
+                result.insert("failed".into(), Json::Bool(false));
                 return Ok((result, request));
             }
-            if attempt > retries {
+            if attempt >= retries.max(1) {
                 result.insert("failed".into(), Json::Bool(true));
                 return Ok((result, request));
             }
@@ -726,7 +743,7 @@ impl Runtime<'_, '_> {
             if failed {
                 result.insert("failed".into(), Json::Bool(true));
             } else {
-                result.remove("failed");
+                result.insert("failed".into(), Json::Bool(false));
             }
         }
         Ok(result)
@@ -761,6 +778,8 @@ impl Runtime<'_, '_> {
                     host,
                     check_mode,
                     diff: self.ctx.options.diff,
+                    verbosity: self.ctx.options.verbosity,
+
                     environment: &environment,
                     search_dirs: &search_dirs,
                     templar: &self.ctx.templar,
@@ -786,7 +805,7 @@ impl Runtime<'_, '_> {
                 Ok((result, Request::None))
             }
             Action::Builtin(Builtin::IncludeVars) => self
-                .include_vars(&args, inherited)
+                .include_vars(&args, inherited, host)
                 .map(|r| (r, Request::None)),
             Action::Builtin(Builtin::IncludeTasks | Builtin::ImportTasks) => {
                 let file = args
@@ -795,51 +814,122 @@ impl Runtime<'_, '_> {
                     .and_then(Json::as_str)
                     .ok_or("include_tasks needs a file name")?
                     .to_string();
+                let (path, _) = self.resolve_task_file(&file, inherited);
+                if !path.is_file() {
+                    return Err(format!(
+                        "Could not find or access '{file}' (searched beside the including file and in the playbook directory)"
+                    ));
+                }
                 let mut params = loop_vars.to_vec();
                 params.retain(|(name, _)| name != "ansible_loop");
+
+                // The include's own `vars:` become variables of every included task.
+                for (name, node) in &task.keywords.vars {
+                    let value =
+                        node_to_value(node, None, &mut Vec::new()).map_err(|e| e.to_string())?;
+                    params.push((name.clone(), value));
+                }
                 let mut result = crate::modules::done(false);
                 result.insert("include".into(), Json::String(file.clone()));
+                result.insert("include_args".into(), Json::Object(Map::new()));
+
                 Ok((result, Request::Include(vec![(file, params)])))
             }
             Action::Builtin(Builtin::IncludeRole) => {
                 Err("include_role/import_role are not supported yet".into())
             }
             Action::Builtin(Builtin::Meta) => Err("meta cannot be used here".into()),
+            Action::Builtin(Builtin::GatherFacts) => {
+                let facts = super::facts::gather();
+                self.host(host).gathered = Some(from_json(&facts));
+                let mut result = crate::modules::done(false);
+                result.insert("ansible_facts".into(), facts);
+                Ok((result, Request::None))
+            }
         }
     }
 
-    fn include_vars(&mut self, args: &Json, inherited: &Inherited) -> Result<ModuleResult, String> {
-        let file = args
-            .get("_raw_params")
-            .or_else(|| args.get("file"))
-            .and_then(Json::as_str)
-            .ok_or("include_vars needs a file (include_vars: file.yml)")?
-            .to_string();
-        let path = self
-            .search_dirs(inherited)
-            .iter()
-            .flat_map(|dir| [dir.join("vars").join(&file), dir.join(&file)])
-            .find(|p| p.is_file())
-            .ok_or_else(|| format!("Could not find or access '{file}'"))?;
-        let display = inherited.display_dir.join(&file).display().to_string();
-        let vars = self
-            .read_vars_file(&path, &display)
-            .map_err(|e| e.to_string())?;
+    /// `include_vars`: a file, or every `.yml`/`.yaml`/`.json` file of a `dir` in name order.
+    /// Values stay raw (templated on use, like any variable) and land in the host's facts.
+    fn include_vars(
+        &mut self,
+        args: &Json,
+        inherited: &Inherited,
+        host: &str,
+    ) -> Result<ModuleResult, String> {
+        let search_dirs = self.search_dirs(inherited);
+        let find = |relative: &str, want_dir: bool| {
+            search_dirs
+                .iter()
+                .flat_map(|dir| [dir.join("vars").join(relative), dir.join(relative)])
+                .find(|p| if want_dir { p.is_dir() } else { p.is_file() })
+        };
+        let mut files: Vec<(std::path::PathBuf, String)> = Vec::new();
+        if let Some(dir) = args.get("dir").and_then(Json::as_str) {
+            let path = find(dir, true)
+                .ok_or_else(|| format!("Could not find or access directory '{dir}'"))?;
+            let mut entries: Vec<_> = std::fs::read_dir(&path)
+                .map_err(|e| format!("{dir}: {e}"))?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.is_file()
+                        && p.extension()
+                            .is_some_and(|x| x == "yml" || x == "yaml" || x == "json")
+                })
+                .collect();
+            entries.sort();
+            for entry in entries {
+                let name = entry
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                files.push((
+                    entry,
+                    inherited
+                        .display_dir
+                        .join(dir)
+                        .join(name)
+                        .display()
+                        .to_string(),
+                ));
+            }
+        } else {
+            let file = args
+                .get("_raw_params")
+                .or_else(|| args.get("file"))
+                .and_then(Json::as_str)
+                .ok_or("include_vars needs a file (include_vars: file.yml) or dir")?
+                .to_string();
+            let path =
+                find(&file, false).ok_or_else(|| format!("Could not find or access '{file}'"))?;
+            files.push((
+                path,
+                inherited.display_dir.join(&file).display().to_string(),
+            ));
+        }
+        let mut vars: Vec<(String, Value)> = Vec::new();
+        for (path, display) in &files {
+            vars.extend(
+                self.read_vars_file(path, display)
+                    .map_err(|e| e.to_string())?,
+            );
+        }
+        let vars = match args.get("name").and_then(Json::as_str) {
+            Some(name) => vec![(name.to_string(), Value::from_pairs(vars))],
+            None => vars,
+        };
         let mut facts = Map::new();
         for (name, value) in vars {
-            facts.insert(name, to_json(&value));
+            facts.insert(name.clone(), to_json(&value));
+            self.host(host).facts.insert(name, value);
         }
-        let facts = match args.get("name").and_then(Json::as_str) {
-            Some(name) => {
-                let mut wrapped = Map::new();
-                wrapped.insert(name.to_string(), Json::Object(facts));
-                wrapped
-            }
-            None => facts,
-        };
         let mut result = crate::modules::done(false);
         result.insert("ansible_facts".into(), Json::Object(facts));
-        result.insert("ansible_included_var_files".into(), json!([display]));
+        result.insert(
+            "ansible_included_var_files".into(),
+            Json::Array(files.into_iter().map(|(_, d)| Json::String(d)).collect()),
+        );
         Ok(result)
     }
 
@@ -896,13 +986,10 @@ fn conditional_error(condition: &str, error: &TemplateError) -> String {
     format!("Task failed: Conditional result evaluation of '{condition}' failed: {error}")
 }
 
-fn skipped_result(false_condition: &str) -> ModuleResult {
+fn skipped_result(false_condition: &Json) -> ModuleResult {
     let mut result = Map::new();
     result.insert("changed".into(), Json::Bool(false));
-    result.insert(
-        "false_condition".into(),
-        Json::String(false_condition.to_string()),
-    );
+    result.insert("false_condition".into(), false_condition.clone());
     result.insert(
         "skip_reason".into(),
         Json::String("Conditional result was False".into()),
@@ -911,7 +998,7 @@ fn skipped_result(false_condition: &str) -> ModuleResult {
     result
 }
 
-fn skipped_outcome(false_condition: &str) -> HostOutcome {
+fn skipped_outcome(false_condition: &Json) -> HostOutcome {
     HostOutcome {
         status: Status::Skipped,
         result: skipped_result(false_condition),
@@ -936,8 +1023,13 @@ fn status_of(result: &ModuleResult) -> Status {
     }
 }
 
-fn finish(result: ModuleResult, request: Request, ignore_errors: bool) -> HostOutcome {
+fn finish(mut result: ModuleResult, request: Request, ignore_errors: bool) -> HostOutcome {
     let status = status_of(&result);
+    // Registered results of tasks that ran always say whether they failed.
+    if status != Status::Skipped {
+        result.entry("failed").or_insert(Json::Bool(false));
+    }
+
     HostOutcome {
         status,
         ignored: status == Status::Failed && ignore_errors,

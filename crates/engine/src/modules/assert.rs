@@ -55,14 +55,14 @@ impl Module for Assert {
                 }
             }
         }
+        // `quiet` only shortens the console output; the result keeps its message.
+        let _ = args.quiet;
         let mut result = done(false);
-        if args.quiet != Some(true) {
-            result.insert(
-                "msg".into(),
-                args.success_msg
-                    .unwrap_or_else(|| Json::String("All assertions passed".into())),
-            );
-        }
+        result.insert(
+            "msg".into(),
+            args.success_msg
+                .unwrap_or_else(|| Json::String("All assertions passed".into())),
+        );
         result
     }
 }

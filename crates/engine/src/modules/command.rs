@@ -90,29 +90,30 @@ impl Module for Command {
         };
         if let Some(creates) = &args.creates {
             if resolve(creates).exists() {
-                return skipped_result(
-                    &argv,
-                    format!("Did not run command since '{creates}' exists"),
-                );
+                return skipped_result(&argv, format!("skipped, since {creates} exists"));
             }
         }
         if let Some(removes) = &args.removes {
             if !resolve(removes).exists() {
-                return skipped_result(
-                    &argv,
-                    format!("Did not run command since '{removes}' does not exist"),
-                );
+                return skipped_result(&argv, format!("skipped, since {removes} does not exist"));
             }
         }
         if context.check_mode {
             let mut result = done(false);
-            result.insert("skipped".into(), Json::Bool(true));
+            result.insert("cmd".into(), cmd_json(self.shell, &argv, line.as_deref()));
             result.insert(
                 "msg".into(),
                 Json::String("Command would have run if not in check mode".into()),
             );
+            result.insert("rc".into(), Json::from(0));
+            result.insert("stderr".into(), Json::String(String::new()));
+            result.insert("stderr_lines".into(), Json::Array(Vec::new()));
+            result.insert("stdout".into(), Json::String(String::new()));
+            result.insert("stdout_lines".into(), Json::Array(Vec::new()));
+            result.insert("skipped".into(), Json::Bool(true));
             return result;
         }
+
         let mut process = Process::new(&argv[0]);
         process.args(&argv[1..]);
         process.envs(context.environment.iter().map(|(k, v)| (k, v)));
@@ -145,6 +146,7 @@ impl Module for Command {
             // A process that exits without reading stdin is not an error of ours.
             let _ = pipe.write_all(data.as_bytes());
         }
+        let started = std::time::SystemTime::now();
         let output = match child.wait_with_output() {
             Ok(output) => output,
             Err(error) => return failed(format!("failed to wait for command: {error}")),
@@ -156,6 +158,19 @@ impl Module for Command {
         let mut result = done(true);
         result.insert("cmd".into(), cmd_json(self.shell, &argv, line.as_deref()));
         result.insert("rc".into(), Json::from(rc));
+        let ended = std::time::SystemTime::now();
+        result.insert(
+            "start".into(),
+            Json::String(crate::clock::timestamp(started)),
+        );
+        result.insert("end".into(), Json::String(crate::clock::timestamp(ended)));
+        result.insert(
+            "delta".into(),
+            Json::String(crate::clock::delta(
+                ended.duration_since(started).unwrap_or_default(),
+            )),
+        );
+
         result.insert("stdout_lines".into(), lines(&stdout));
         result.insert("stderr_lines".into(), lines(&stderr));
         result.insert("stdout".into(), Json::String(stdout));

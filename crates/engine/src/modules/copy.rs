@@ -48,7 +48,8 @@ impl Module for Copy {
             (Some(_), Some(_)) => return failed("parameters are mutually exclusive: content|src"),
             (Some(Json::String(text)), None) => text.into_bytes(),
             // Ansible writes non-string content as JSON.
-            (Some(other), None) => other.to_string().into_bytes(),
+            (Some(other), None) => crate::value::python_json(&other).into_bytes(),
+
             (None, Some(src)) => {
                 let path = if args.remote_src == Some(true) {
                     Path::new(&src).to_path_buf()
@@ -105,6 +106,10 @@ pub fn write_destination(
     let changed = content_changed || mode_changed;
     let mut result = done(changed);
     result.insert("dest".into(), Json::String(dest.to_string()));
+    result.insert("checksum".into(), Json::String(sha1_hex(bytes)));
+    result.insert("size".into(), Json::from(bytes.len()));
+    let final_mode = mode_bits.or_else(|| current_mode(path)).unwrap_or(0o644);
+    result.insert("mode".into(), Json::String(format!("{final_mode:04o}")));
     if context.diff && content_changed {
         result.insert(
             "diff".into(),
@@ -138,6 +143,15 @@ pub fn write_destination(
         }
     }
     result
+}
+
+/// The SHA-1 of the content, which Ansible reports as `checksum`.
+pub fn sha1_hex(bytes: &[u8]) -> String {
+    use sha1::Digest;
+    sha1::Sha1::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -34,7 +34,16 @@ impl Module for Debug {
             Ok(args) => args,
             Err(failure) => return failure,
         };
-        let _ = args.verbosity;
+        if args.verbosity.unwrap_or(0) > i64::from(context.verbosity) {
+            let mut result = done(false);
+            result.insert(
+                "skipped_reason".into(),
+                Json::String("Verbosity threshold not met.".into()),
+            );
+            result.insert("skipped".into(), Json::Bool(true));
+            return result;
+        }
+
         if args.msg.is_some() && args.var.is_some() {
             return failed("parameters are mutually exclusive: msg|var");
         }

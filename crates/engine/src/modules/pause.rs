@@ -43,9 +43,14 @@ impl Module for Pause {
             ));
         }
         let start = Instant::now();
+        let started_at = timestamp();
         std::thread::sleep(Duration::from_secs_f64(seconds));
         let mut result = done(false);
         result.insert("delta".into(), Json::from(start.elapsed().as_secs()));
+        result.insert("rc".into(), Json::from(0));
+        result.insert("start".into(), Json::String(started_at));
+        result.insert("stop".into(), Json::String(timestamp()));
+        result.insert("stderr".into(), Json::String(String::new()));
         result.insert("echo".into(), Json::Bool(true));
         result.insert(
             "stdout".into(),
@@ -54,6 +59,10 @@ impl Module for Pause {
         result.insert("user_input".into(), Json::String(String::new()));
         result
     }
+}
+
+fn timestamp() -> String {
+    crate::clock::timestamp(std::time::SystemTime::now())
 }
 
 fn trim_float(value: f64) -> String {

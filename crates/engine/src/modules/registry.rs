@@ -22,6 +22,8 @@ pub enum Builtin {
     Meta,
     /// `include_role` / `import_role` (arrive with the roles work).
     IncludeRole,
+    /// `setup` / `gather_facts`: (re)gather the host's facts.
+    GatherFacts,
 }
 
 /// What a task's action resolves to.
@@ -64,6 +66,9 @@ impl Registry {
         builtin(&mut registry, "meta", Builtin::Meta, true);
         builtin(&mut registry, "include_role", Builtin::IncludeRole, false);
         builtin(&mut registry, "import_role", Builtin::IncludeRole, false);
+        builtin(&mut registry, "setup", Builtin::GatherFacts, false);
+        builtin(&mut registry, "gather_facts", Builtin::GatherFacts, false);
+
         let module = |r: &mut Registry, name: &str, module: DynModule, free_form: bool| {
             r.add_ansible_builtin(name, Action::Module(module), free_form);
         };

@@ -64,38 +64,7 @@ impl<W: Write> HumanPrinter<W> {
 }
 
 fn compact(json: &Json) -> String {
-    // Python's json.dumps default separators: ", " and ": ".
-    let mut out = String::new();
-    write_compact(&mut out, json);
-    out
-}
-
-fn write_compact(out: &mut String, json: &Json) {
-    match json {
-        Json::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_compact(out, item);
-            }
-            out.push(']');
-        }
-        Json::Object(map) => {
-            out.push('{');
-            for (i, (key, value)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                out.push_str(&Json::String(key.clone()).to_string());
-                out.push_str(": ");
-                write_compact(out, value);
-            }
-            out.push('}');
-        }
-        other => out.push_str(&other.to_string()),
-    }
+    crate::value::python_json(json)
 }
 
 fn pretty(json: &Json) -> String {
@@ -145,11 +114,11 @@ impl<W: Write> EventSink for HumanPrinter<W> {
             Event::ItemResult {
                 host,
                 status,
-                item,
+                label,
                 result,
                 ..
             } => {
-                let label = item_label(item);
+                let label = item_label(label);
                 let text = match status {
                     Status::Failed => format!(
                         "failed: [{host}] (item={label}) => {}",

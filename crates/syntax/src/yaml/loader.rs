@@ -19,6 +19,37 @@ pub fn load_file(path: &std::path::Path, display_path: &str) -> Result<Vec<Node>
     load_documents(&text, display_path)
 }
 
+/// Reads a file that must hold at most one YAML document.
+pub fn load_single_file(path: &std::path::Path, display_path: &str) -> Result<Node, SyntaxError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SyntaxError::Read {
+        path: display_path.to_string(),
+        source,
+    })?;
+    load_single_document(&text, display_path)
+}
+
+/// Parses a stream that must hold at most one document (playbooks, task and vars files, as
+/// Ansible requires); an empty stream is `null`.
+pub fn load_single_document(text: &str, file: &str) -> Result<Node, SyntaxError> {
+    let mut documents = load_documents(text, file)?;
+    if documents.len() > 1 {
+        return Err(SyntaxError::Yaml {
+            location: documents[1].location.clone(),
+            message: "expected a single document in the stream but found another document".into(),
+        });
+    }
+    Ok(documents.pop().unwrap_or_else(|| {
+        Node::new(
+            NodeValue::Null,
+            Location {
+                file: Arc::from(file),
+                line: 1,
+                column: 1,
+            },
+        )
+    }))
+}
+
 /// Parses every document of a YAML stream.
 pub fn load_documents(text: &str, file: &str) -> Result<Vec<Node>, SyntaxError> {
     let file: Arc<str> = Arc::from(file);
@@ -118,7 +149,7 @@ impl<'input> Builder<'input> {
                 (Node::new(value, location), anchor)
             }
             Event::SequenceStart(anchor, tag) => {
-                self.reject_collection_tag(tag.as_deref(), &span)?;
+                let unsafe_tag = self.check_collection_tag(tag.as_deref(), &span)?;
                 let mut items = Vec::new();
                 loop {
                     let (event, span) = self.next()?;
@@ -127,12 +158,20 @@ impl<'input> Builder<'input> {
                     }
                     items.push(self.node(event, span)?);
                 }
-                (Node::new(NodeValue::Sequence(items), location), anchor)
+                let mut node = Node::new(NodeValue::Sequence(items), location);
+                if unsafe_tag {
+                    mark_unsafe(&mut node);
+                }
+                (node, anchor)
             }
             Event::MappingStart(anchor, tag) => {
-                self.reject_collection_tag(tag.as_deref(), &span)?;
+                let unsafe_tag = self.check_collection_tag(tag.as_deref(), &span)?;
                 let entries = self.mapping_entries()?;
-                (Node::new(NodeValue::Mapping(entries), location), anchor)
+                let mut node = Node::new(NodeValue::Mapping(entries), location);
+                if unsafe_tag {
+                    mark_unsafe(&mut node);
+                }
+                (node, anchor)
             }
             _ => return Err(self.error(&span, "unexpected YAML event")),
         };
@@ -252,10 +291,13 @@ impl<'input> Builder<'input> {
         Ok(value)
     }
 
-    fn reject_collection_tag(&self, tag: Option<&Tag>, span: &Span) -> Result<(), SyntaxError> {
+    /// Accepts core collection tags and `!unsafe` (returns true for the latter).
+    fn check_collection_tag(&self, tag: Option<&Tag>, span: &Span) -> Result<bool, SyntaxError> {
         match tag {
-            None => Ok(()),
-            Some(tag) if matches!(tag.suffix.as_str(), "seq" | "map" | "omap") => Ok(()),
+            None => Ok(false),
+            Some(tag) if tag.handle == "!" && tag.suffix == "unsafe" => Ok(true),
+            Some(tag) if matches!(tag.suffix.as_str(), "seq" | "map" | "omap") => Ok(false),
+
             Some(tag) => Err(self.error(
                 span,
                 &format!(
@@ -264,6 +306,18 @@ impl<'input> Builder<'input> {
                 ),
             )),
         }
+    }
+}
+
+/// `!unsafe` on a collection marks every string inside it.
+fn mark_unsafe(node: &mut Node) {
+    match &mut node.value {
+        NodeValue::String(text) => {
+            node.value = NodeValue::Tagged(CustomTag::Unsafe, std::mem::take(text))
+        }
+        NodeValue::Sequence(items) => items.iter_mut().for_each(mark_unsafe),
+        NodeValue::Mapping(entries) => entries.iter_mut().for_each(|(_, value)| mark_unsafe(value)),
+        _ => {}
     }
 }
 
