@@ -261,7 +261,7 @@ fn list_query(q: &HashMap<String, String>, kind: &str) -> Result<ListQuery, ApiE
         .filter(|s| !s.is_empty())
         .map(|s| LabelSelector::parse(s))
         .transpose()
-        .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?;
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let fields = q
         .get("fieldSelector")
         .filter(|s| !s.is_empty())
@@ -481,7 +481,7 @@ async fn resource(
     }
 }
 
-/// Sleeps helper used by watch timeouts.
+/// A whole-seconds query parameter (`timeoutSeconds`) as a Duration.
 pub fn seconds(q: &HashMap<String, String>, key: &str) -> Option<Duration> {
     q.get(key)
         .and_then(|s| s.parse::<u64>().ok())
