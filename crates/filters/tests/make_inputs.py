@@ -361,6 +361,27 @@ case("to_uuid", "{{ 'host1' | to_uuid }} {{ 'x' | to_uuid(namespace='6ba7b810-9d
 case("kwargs_forms", "{{ true | ternary(true_val='y', false_val='n') }} {{ 'x' | hash(hashtype='md5') }} {{ 2048 | filesizeformat(binary=true) }} {{ 'a b' | split(sep=' ') }} {{ 'http://h:1/' | urlsplit(query='port') }} {{ 'v' | mandatory(msg='m') }} {{ 't' | comment(style='c') }}")
 case("err_mandatory_msg_kwarg", "{{ missing | mandatory(msg='custom message') }}")
 
+# --- from_yaml parsing edge cases (YAML 1.1 as PyYAML's SafeLoader reads it)
+YS = {
+  "empty_values": "a:\nb: ~\nc: ''\nd: []\ne: {}\n",
+  "numbers": "a: 0o17\nb: 0b1_0\nc: -0\nd: +.inf\ne: .5\nf: 1.\ng: 0.1e3\nh: 1e+3\ni: 0x_1F\nj: 08\nk: 1__0\nl: -1:30\nm: 190:20:30\nn: 1.0e-3\n",
+  "bools": "a: y\nb: Y\nc: yes\nd: NO\ne: True\nf: FALSE\ng: oN\nh: off\n",
+  "strings": "a: 'single ''quoted'' '\nb: \"double \\\"q\\\" \\u00e9 \\t tab\"\nc: plain text here\nd: a:b\ne: -dash\nf: '#not comment'\ng: value # comment\n",
+  "multiline_plain": "a: this is\n  folded plain\n  text\nb: \"quoted\n  folded\"\n",
+  "block_indicators": "a: |2\n    indented\n   less\nb: >-\n  folded\n  stripped\n\n  para\nc: |+\n  keep\n\nd: end\n",
+  "flow_nested": "a: {b: [1, {c: d}], e: [f, [g, h]]}\nk: [ a , b ]\n",
+  "quoted_keys": "'yes': 1\n\"1\": 2\n1: 3\ntrue: 4\nnull: 5\n",
+  "merge_list": "a: &a {x: 1, y: 1}\nb: &b {y: 2, z: 2}\nc:\n  <<: [*a, *b]\n  w: 0\n",
+  "anchors_seq": "base: &l [1, 2]\nuse: *l\nnested: [*l, *l]\n",
+  "docs_end": "--- \na: 1\n...\n---\nb: 2\n",
+  "unicode": "name: Jürgen\nemoji: \"\\U0001F600\"\njp: 日本語\n",
+  "tabs_in_values": "a: \"x\\ty\"\nb: 'x\ty'\n",
+  "top_list": "- a\n- b: 1\n  c: 2\n- - nested\n  - list\n",
+  "timestamps_like": "a: 2024-1-2\nb: 12:30\nc: 1:2:3\nd: 20240102\n",
+}
+for name, text in YS.items():
+    case(f"yaml_parse_{name}", "{{ y | from_yaml }}" if name != "docs_end" else "{{ y | from_yaml_all | list }}", {"y": text})
+
 # --- seeded random structures: emitter/serializer stress against the oracle
 import random
 rnd = random.Random(20261123)
