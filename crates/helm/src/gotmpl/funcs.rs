@@ -53,6 +53,12 @@ impl FuncMap {
     pub fn add_variadic(&mut self, name: &'static str, min: usize, f: Func) {
         self.0.insert(name, FuncSpec { f, min, max: None });
     }
+    /// Registers `alias` as another name for the already registered `name`.
+    pub fn alias(&mut self, alias: &'static str, name: &str) {
+        if let Some(spec) = self.0.get(name).copied() {
+            self.0.insert(alias, spec);
+        }
+    }
     /// Looks a function up.
     pub fn get(&self, name: &str) -> Option<&FuncSpec> {
         self.0.get(name)

@@ -254,6 +254,7 @@ fn format_one(verb: char, spec: &Spec, v: &Value) -> String {
             if verb == 'X' { h.to_uppercase() } else { h }
         }
         ('o', Value::Int(i) | Value::Int64(i)) => format!("{:o}", i),
+        ('U', Value::Int(i) | Value::Int64(i)) => format!("U+{:04X}", i),
         ('b', Value::Int(i) | Value::Int64(i)) => format!("{:b}", i),
         ('c', Value::Int(i) | Value::Int64(i)) => char::from_u32(*i as u32)
             .map(String::from)

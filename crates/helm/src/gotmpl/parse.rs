@@ -68,6 +68,27 @@ impl<'a> Parser<'a> {
     fn err_at(&self, pos: Pos, msg: impl Into<String>) -> ParseError {
         ParseError::new(self.name, self.line(pos), msg)
     }
+    /// Go's `Tree.add`: a second non-empty definition of the same name in
+    /// one parse is an error.
+    fn check_redefinition(&self, name: &str, body: &[Node], pos: Pos) -> Result<(), ParseError> {
+        let empty = |b: &[Node]| {
+            b.iter()
+                .all(|n| matches!(n, Node::Text(t) if t.trim().is_empty()))
+        };
+        if empty(body) {
+            return Ok(());
+        }
+        if self.defs.iter().any(|t| t.name == name && !t.is_empty()) {
+            let line = self.line(pos);
+            return Err(ParseError::new(
+                self.name,
+                line,
+                format!("template: multiple definition of template {name:?}"),
+            ));
+        }
+        Ok(())
+    }
+
     fn eof(&self) -> ParseError {
         ParseError::new(self.name, self.line(self.src.len()), "unexpected EOF")
     }
@@ -263,11 +284,12 @@ impl<'a> Parser<'a> {
             let saved = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
             let (body, end) = self.list(false)?;
             self.vars = saved;
-            match end {
-                Some(e) if e.kw == "end" => {}
+            let end_pos = match end {
+                Some(e) if e.kw == "end" => e.pos,
                 Some(e) => return Err(self.err_at(e.pos, "unexpected {{else}} in block clause")),
                 None => return Err(self.eof()),
-            }
+            };
+            self.check_redefinition(&name, &body, end_pos)?;
             self.defs.push(Tree {
                 name: name.clone(),
                 parse_name: self.name.to_string(),
@@ -293,11 +315,13 @@ impl<'a> Parser<'a> {
         let saved = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
         let (body, end) = self.list(false)?;
         self.vars = saved;
-        match end {
-            Some(e) if e.kw == "end" => {}
+        let end_pos = match end {
+            Some(e) if e.kw == "end" => e.pos,
             Some(e) => return Err(self.err_at(e.pos, "unexpected {{else}} in define clause")),
             None => return Err(self.eof()),
-        }
+        };
+        let _ = pos;
+        self.check_redefinition(&name, &body, end_pos)?;
         self.defs.push(Tree {
             name,
             parse_name: self.name.to_string(),

@@ -328,7 +328,12 @@ pub fn render_files(
         set.add(&t.path, &t.source)
             .map_err(|e| RenderError::Parse {
                 location: format!("{}:{}", e.name, e.line),
-                message: e.message.clone(),
+                message: e
+                    .message
+                    .rsplit(": ")
+                    .next()
+                    .unwrap_or(&e.message)
+                    .to_string(),
             })?;
     }
     let mut files = BTreeMap::new();

@@ -211,6 +211,116 @@ fn parse_date(layout: &str, s: &str) -> Result<Time, String> {
     })
 }
 
+/// Go's `time.Duration.String()` for a nanosecond count.
+pub fn go_duration(nanos: i128) -> String {
+    if nanos == 0 {
+        return "0s".into();
+    }
+    let neg = nanos < 0;
+    let n = nanos.unsigned_abs();
+    let mut out = String::new();
+    if n < 1_000_000_000 {
+        let (unit, div) = if n < 1_000 {
+            ("ns", 1u128)
+        } else if n < 1_000_000 {
+            ("µs", 1_000)
+        } else {
+            ("ms", 1_000_000)
+        };
+        out.push_str(&frac(n, div));
+        out.push_str(unit);
+    } else {
+        let h = n / 3_600_000_000_000;
+        let m = n / 60_000_000_000 % 60;
+        let s = n % 60_000_000_000;
+        if h > 0 {
+            out.push_str(&format!("{h}h"));
+        }
+        if h > 0 || m > 0 {
+            out.push_str(&format!("{m}m"));
+        }
+        out.push_str(&frac(s, 1_000_000_000));
+        out.push('s');
+    }
+    if neg { format!("-{out}") } else { out }
+}
+
+fn frac(n: u128, div: u128) -> String {
+    let whole = n / div;
+    let rem = n % div;
+    if rem == 0 {
+        return whole.to_string();
+    }
+    let width = div.to_string().len() - 1;
+    let f = format!("{rem:0width$}");
+    format!("{whole}.{}", f.trim_end_matches('0'))
+}
+
+/// Parses Go duration syntax (`1h30m`, `-2.5s`, `300ms`) to nanoseconds.
+pub fn parse_go_duration(s: &str) -> Option<i128> {
+    let (neg, mut rest) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    if rest == "0" {
+        return Some(0);
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total: f64 = 0.0;
+    while !rest.is_empty() {
+        let num_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+        let num: f64 = rest[..num_end].parse().ok()?;
+        rest = &rest[num_end..];
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let mult = match &rest[..unit_end] {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return None,
+        };
+        total += num * mult;
+        rest = &rest[unit_end..];
+    }
+    Some(if neg { -(total as i128) } else { total as i128 })
+}
+
+fn duration_round(v: &Value) -> String {
+    let nanos: i128 = match v {
+        Value::Str(s) => parse_go_duration(s).unwrap_or(0),
+        Value::Int(i) | Value::Int64(i) => *i as i128,
+        Value::Object(_) => {
+            let t = as_time(v);
+            (Time::now().secs - t.secs) as i128 * 1_000_000_000
+        }
+        _ => 0,
+    };
+    let secs = (nanos / 1_000_000_000).unsigned_abs();
+    let sign = if nanos < 0 { "-" } else { "" };
+    let (year, month, day, hour, minute) =
+        (31_536_000u128, 2_592_000u128, 86_400u128, 3_600u128, 60u128);
+    let out = if secs > year {
+        format!("{}y", secs / year)
+    } else if secs > month {
+        format!("{}mo", secs / month)
+    } else if secs > day {
+        format!("{}d", secs / day)
+    } else if secs > hour {
+        format!("{}h", secs / hour)
+    } else if secs > minute {
+        format!("{}m", secs / minute)
+    } else {
+        format!("{secs}s")
+    };
+    format!("{sign}{out}")
+}
+
 /// Registers date functions.
 pub fn register(m: &mut FuncMap) {
     m.add("now", 0, |_| Ok(Value::Object(Arc::new(Time::now()))));
@@ -222,6 +332,38 @@ pub fn register(m: &mut FuncMap) {
     });
     m.add("htmlDate", 1, |a| {
         Ok(Value::from(as_time(&a[0]).format("2006-01-02")))
+    });
+    m.add("htmlDateInZone", 2, |a| {
+        Ok(Value::from(as_time(&a[0]).format("2006-01-02")))
+    });
+    m.add("duration", 1, |a| {
+        // Sprig only converts strings and int64; anything else is 0s.
+        let n: i64 = match &a[0] {
+            Value::Str(s) => s.parse().unwrap_or(0),
+            Value::Int64(i) => *i,
+            _ => 0,
+        };
+        Ok(Value::from(go_duration(n as i128 * 1_000_000_000)))
+    });
+    m.add("durationRound", 1, |a| {
+        Ok(Value::from(duration_round(&a[0])))
+    });
+    m.add("ago", 1, |a| {
+        let t = as_time(&a[0]);
+        let now = Time::now();
+        Ok(Value::from(go_duration(
+            (now.secs - t.secs) as i128 * 1_000_000_000,
+        )))
+    });
+    m.add("dateModify", 2, |a| {
+        let d = parse_go_duration(want_str(&a[0])?)
+            .ok_or_else(|| format!("time: invalid duration {:?}", super::args::strval(&a[0])))?;
+        let t = as_time(&a[1]);
+        let total = t.secs as i128 * 1_000_000_000 + t.nanos as i128 + d;
+        Ok(Value::Object(Arc::new(Time {
+            secs: total.div_euclid(1_000_000_000) as i64,
+            nanos: total.rem_euclid(1_000_000_000) as u32,
+        })))
     });
     m.add("unixEpoch", 1, |a| {
         Ok(Value::from(as_time(&a[0]).secs.to_string()))

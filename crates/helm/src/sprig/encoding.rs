@@ -24,6 +24,15 @@ pub fn register(m: &mut FuncMap) {
     m.add("b32enc", 1, |a| {
         Ok(Value::from(b32enc(strval(&a[0]).as_bytes())))
     });
+    m.add("b32dec", 1, |a| {
+        Ok(Value::from(b32dec(&strval(&a[0])).unwrap_or_else(|e| e)))
+    });
+    m.add("mustFromJson", 1, |a| {
+        let s = want_str(&a[0])?;
+        serde_json::from_str::<serde_json::Value>(s)
+            .map(|j| Value::from_json(&j))
+            .map_err(|e| e.to_string())
+    });
     m.add("toJson", 1, |a| Ok(Value::from(to_json(&a[0], true))));
     m.add("mustToJson", 1, |a| Ok(Value::from(to_json(&a[0], true))));
     m.add("toRawJson", 1, |a| Ok(Value::from(to_json(&a[0], false))));
@@ -50,9 +59,6 @@ pub fn register(m: &mut FuncMap) {
     });
     m.add("toYaml", 1, |a| Ok(Value::from(yaml::helm_to_yaml(&a[0]))));
     m.add("mustToYaml", 1, |a| {
-        Ok(Value::from(yaml::helm_to_yaml(&a[0])))
-    });
-    m.add("toYamlPretty", 1, |a| {
         Ok(Value::from(yaml::helm_to_yaml(&a[0])))
     });
     m.add("fromYaml", 1, |a| {
@@ -165,6 +171,31 @@ fn b32enc(data: &[u8]) -> String {
         }
     }
     out
+}
+
+fn b32dec(s: &str) -> Result<String, String> {
+    const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut bits: u64 = 0;
+    let mut nbits = 0;
+    let mut out = Vec::new();
+    for (i, c) in s.bytes().enumerate() {
+        if c == b'=' {
+            break;
+        }
+        let v = ALPHA
+            .iter()
+            .position(|x| *x == c)
+            .ok_or_else(|| format!("illegal base32 data at input byte {i}"))?
+            as u64;
+        bits = (bits << 5) | v;
+        nbits += 5;
+        if nbits >= 8 {
+            nbits -= 8;
+            out.push((bits >> nbits) as u8);
+            bits &= (1 << nbits) - 1;
+        }
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// Go's `json.Marshal` (HTML-safe when `html` is true).

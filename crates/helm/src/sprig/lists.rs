@@ -121,6 +121,18 @@ pub fn register(m: &mut FuncMap) {
         }
         Ok(Value::list(l[start as usize..end as usize].to_vec()))
     });
+    m.add("chunk", 2, |a| {
+        let size = super::args::want_int(&a[0])?;
+        let l = want_list(&a[1], "chunk")?;
+        if size <= 0 {
+            return Err("runtime error: integer divide by zero".into());
+        }
+        Ok(Value::list(
+            l.chunks(size as usize)
+                .map(|c| Value::list(c.to_vec()))
+                .collect(),
+        ))
+    });
     m.add("until", 1, |a| {
         Ok(until_step(
             0,

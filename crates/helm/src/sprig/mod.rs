@@ -10,6 +10,7 @@ pub mod dicts;
 pub mod encoding;
 pub mod lists;
 pub mod math;
+pub mod paths;
 pub mod random;
 pub mod regex;
 pub mod semver;
@@ -36,5 +37,25 @@ pub fn helm_funcs() -> FuncMap {
     semver::register(&mut m);
     dates::register(&mut m);
     random::register(&mut m);
+    paths::register(&mut m);
+    for (alias, name) in [
+        ("mustInitial", "initial"),
+        ("mustRest", "rest"),
+        ("mustReverse", "reverse"),
+        ("mustSlice", "slice"),
+        ("mustWithout", "without"),
+        ("mustChunk", "chunk"),
+        ("tuple", "list"),
+        ("mustRegexFind", "regexFind"),
+        ("mustRegexFindAll", "regexFindAll"),
+        ("mustRegexReplaceAll", "regexReplaceAll"),
+        ("mustRegexReplaceAllLiteral", "regexReplaceAllLiteral"),
+        ("mustRegexSplit", "regexSplit"),
+        ("mustToDate", "toDate"),
+        ("mustDateModify", "dateModify"),
+        ("mustToToml", "toToml"),
+    ] {
+        m.alias(alias, name);
+    }
     m
 }

@@ -63,6 +63,22 @@ pub fn register(m: &mut FuncMap) {
         }
         Ok(Value::Int(lo + (next() % (hi - lo) as u64) as i64))
     });
+    m.add("randBytes", 1, |a| {
+        let n = want_int(&a[0])?.max(0);
+        let bytes: Vec<u8> = (0..n).map(|_| next() as u8).collect();
+        use base64::Engine as _;
+        Ok(Value::from(
+            base64::engine::general_purpose::STANDARD.encode(bytes),
+        ))
+    });
+    m.add("shuffle", 1, |a| {
+        let mut chars: Vec<char> = super::args::want_str(&a[0])?.chars().collect();
+        for i in (1..chars.len()).rev() {
+            let j = (next() % (i as u64 + 1)) as usize;
+            chars.swap(i, j);
+        }
+        Ok(Value::from(chars.into_iter().collect::<String>()))
+    });
     m.add("uuidv4", 0, |_| {
         let (a, b) = (next(), next());
         let mut bytes = [0u8; 16];

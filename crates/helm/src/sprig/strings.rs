@@ -61,6 +61,11 @@ pub fn register(m: &mut FuncMap) {
         }
         s(format!("{}...", trunc(w - 3, v)))
     });
+    m.add("abbrevboth", 3, |a| {
+        let (left, right, v) = (want_int(&a[0])?, want_int(&a[1])?, want_str(&a[2])?);
+        s(abbrev_both(left, right, v))
+    });
+    m.add("hello", 0, |_| s("Hello!"));
     m.add("nospace", 1, |a| {
         s(want_str(&a[0])?
             .chars()
@@ -193,6 +198,36 @@ pub fn register(m: &mut FuncMap) {
             strslice(&a[0]).into_iter().map(Value::from).collect(),
         ))
     });
+}
+
+/// goutils `AbbreviateFull` as Sprig's `abbrevboth` calls it.
+fn abbrev_both(offset: i64, max: i64, s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let len = chars.len() as i64;
+    if s.is_empty() || max < 4 || len <= max {
+        return s.to_string();
+    }
+    let mut offset = offset.clamp(0, len);
+    if len - offset < max - 3 {
+        offset = len - (max - 3);
+    }
+    let take = |from: i64, n: i64| {
+        chars
+            .iter()
+            .skip(from.max(0) as usize)
+            .take(n.max(0) as usize)
+            .collect::<String>()
+    };
+    if offset <= 4 {
+        return format!("{}...", take(0, max - 3));
+    }
+    if max < 7 {
+        return s.to_string();
+    }
+    if offset + max - 3 < len {
+        return format!("...{}", abbrev_both(0, max - 3, &take(offset, len)));
+    }
+    format!("...{}", take(len - (max - 3), max - 3))
 }
 
 /// Go's `strings.Replace(s, old, new, -1)` (empty `old` inserts between runes).
