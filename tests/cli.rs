@@ -1,0 +1,280 @@
+//! End-to-end tests of the `stackbook` binary: exit codes, located error messages, and the
+//! promise that secrets never reach any output.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("stackbook-cli-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        Scratch { dir }
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("parent dir");
+        }
+        std::fs::write(&path, text).expect("write file");
+        path
+    }
+
+    fn play(&self, playbook: &str, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_stackbook"))
+            .current_dir(&self.dir)
+            .env("NO_COLOR", "1")
+            .arg("play")
+            .arg(playbook)
+            .args(args)
+            .output()
+            .expect("stackbook runs")
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+const HEADER: &str = "- hosts: localhost\n  gather_facts: false\n  tasks:\n";
+
+#[test]
+fn malformed_yaml_exits_4_with_file_line_column() {
+    let scratch = Scratch::new("malformed");
+    scratch.write(
+        "site.yml",
+        &format!("{HEADER}    - debug:\n        msg: [unclosed\n"),
+    );
+    let output = scratch.play("site.yml", &[]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("site.yml:"), "{stderr}");
+    assert!(stderr.contains("YAML syntax error"), "{stderr}");
+}
+
+#[test]
+fn unknown_module_suggests_the_closest_name() {
+    let scratch = Scratch::new("unknown-module");
+    scratch.write(
+        "site.yml",
+        &format!("{HEADER}    - name: typo\n      debgu:\n        msg: hi\n"),
+    );
+    let output = scratch.play("site.yml", &[]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("site.yml:4:7"), "{stderr}");
+    assert!(stderr.contains("did you mean 'debug'?"), "{stderr}");
+}
+
+#[test]
+fn unknown_task_keyword_is_rejected_before_anything_runs() {
+    let scratch = Scratch::new("unknown-keyword");
+    let marker = scratch.dir.join("ran");
+    scratch.write(
+        "site.yml",
+        &format!(
+            "{HEADER}    - command: touch {}\n    - debug: msg=hi\n      regster: out\n",
+            marker.display()
+        ),
+    );
+    let output = scratch.play("site.yml", &[]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("did you mean 'register'?"), "{stderr}");
+    assert!(
+        !marker.exists(),
+        "the first task must not run when the playbook is invalid"
+    );
+}
+
+#[test]
+fn wrong_argument_type_fails_the_task_with_the_parameter_named() {
+    let scratch = Scratch::new("arg-type");
+    scratch.write(
+        "site.yml",
+        &format!("{HEADER}    - pause:\n        seconds: soon\n"),
+    );
+    let output = scratch.play("site.yml", &[]);
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("'soon' is not a valid number"), "{stdout}");
+}
+
+#[test]
+fn unsupported_argument_gets_did_you_mean() {
+    let scratch = Scratch::new("arg-name");
+    scratch.write(
+        "site.yml",
+        &format!("{HEADER}    - debug:\n        mgs: hi\n"),
+    );
+    let output = scratch.play("site.yml", &[]);
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("Unsupported parameters for (ansible.builtin.debug) module: mgs"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("did you mean 'msg'?"), "{stdout}");
+}
+
+#[test]
+fn undefined_variable_is_named_and_fails_the_host() {
+    let scratch = Scratch::new("undefined");
+    scratch.write(
+        "site.yml",
+        &format!("{HEADER}    - debug:\n        msg: \"{{{{ no_such_var }}}}\"\n"),
+    );
+    let output = scratch.play("site.yml", &[]);
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("'no_such_var' is undefined"), "{stdout}");
+    assert!(stdout.contains("failed=1"), "{stdout}");
+}
+
+#[test]
+fn recursive_variable_is_reported_not_looped() {
+    let scratch = Scratch::new("recursive");
+    scratch.write(
+        "site.yml",
+        "- hosts: localhost\n  gather_facts: false\n  vars:\n    a: \"{{ b }}\"\n    b: \"{{ a }}\"\n  tasks:\n    - debug: msg=\"{{ a }}\"\n",
+    );
+    let output = scratch.play("site.yml", &[]);
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("recursive loop detected in template: a -> b -> a"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn failing_assert_exits_2_with_its_message() {
+    let scratch = Scratch::new("assert");
+    scratch.write(
+        "site.yml",
+        &format!(
+            "{HEADER}    - assert:\n        that: [1 == 2]\n        fail_msg: numbers disagree\n"
+        ),
+    );
+    let output = scratch.play("site.yml", &[]);
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("numbers disagree"), "{stdout}");
+}
+
+#[test]
+fn usage_errors_exit_5() {
+    let scratch = Scratch::new("usage");
+    let output = scratch.play("missing.yml", &[]);
+    assert_eq!(output.status.code(), Some(5));
+    let output = Command::new(env!("CARGO_BIN_EXE_stackbook"))
+        .args(["play", "--no-such-flag"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(5));
+}
+
+#[test]
+fn syntax_check_and_list_tasks_do_not_run_tasks() {
+    let scratch = Scratch::new("listing");
+    let marker = scratch.dir.join("ran");
+    scratch.write(
+        "site.yml",
+        &format!(
+            "{HEADER}    - name: make marker\n      command: touch {}\n      tags: [db]\n",
+            marker.display()
+        ),
+    );
+    let output = scratch.play("site.yml", &["--syntax-check"]);
+    assert_eq!(output.status.code(), Some(0));
+    let output = scratch.play("site.yml", &["--list-tasks"]);
+    let (stdout, _) = text(&output);
+    assert!(stdout.contains("make marker"), "{stdout}");
+    assert!(stdout.contains("TAGS: [db]"), "{stdout}");
+    assert!(!marker.exists());
+}
+
+/// A canary that must never appear in any output, in any form.
+const CANARY: &str = "canary-7f3a9c-s3cr3t";
+
+fn assert_no_canary(outputs: &[&str]) {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(CANARY);
+    for output in outputs {
+        assert!(!output.contains(CANARY), "secret leaked:\n{output}");
+        assert!(
+            !output.contains(&encoded),
+            "base64 of secret leaked:\n{output}"
+        );
+    }
+}
+
+#[test]
+fn no_log_results_and_values_derived_from_them_never_print() {
+    let scratch = Scratch::new("no-log");
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(CANARY);
+    scratch.write(
+        "site.yml",
+        &format!(
+            "{HEADER}    - name: fetch the key (like the seed's secret manager call)
+      shell: echo {encoded}
+      register: raw
+      changed_when: false
+      no_log: true
+    - name: use it inside a longer string
+      debug:
+        msg: \"repo1-cipher-pass={{{{ raw.stdout | trim | b64decode }}}};\"
+    - name: and base64 again
+      debug:
+        msg: \"{{{{ ('[global]' ~ (raw.stdout | b64decode)) | b64encode }}}}\"
+    - name: and in a failure message
+      fail:
+        msg: \"bad key {{{{ raw.stdout | b64decode }}}}\"
+"
+        ),
+    );
+    for format in ["human", "json"] {
+        let output = scratch.play("site.yml", &["-vvvv", "--output", format]);
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+        assert!(
+            stdout.contains("********"),
+            "the masked value should still be visible as masked:\n{stdout}"
+        );
+        assert_no_canary(&[&stdout, &stderr]);
+    }
+}
+
+#[test]
+fn demo_playbook_runs_both_branches() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (restore, expected) in [
+        ("false", "init: a fresh cluster"),
+        ("true", "restore: a cluster restored"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_stackbook"))
+            .current_dir(root)
+            .args(["play", "playbooks/demo.yml", "-e"])
+            .arg(format!("restore_db={restore}"))
+            .output()
+            .expect("runs");
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+        assert!(stdout.contains(expected), "{stdout}");
+    }
+}
