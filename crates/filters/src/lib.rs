@@ -24,6 +24,7 @@ mod glob;
 mod lookups;
 mod predicates;
 pub mod pymethods;
+mod pyrandom;
 mod pyregex;
 mod repr;
 mod serialize;
@@ -115,6 +116,8 @@ fn add_filters(env: &mut Environment<'_>) {
     env.add_filter("filesizeformat", sizes::filesizeformat);
     env.add_filter("urlsplit", urls::urlsplit);
     env.add_filter("to_uuid", urls::to_uuid);
+    env.add_filter("random", pyrandom::random);
+    env.add_filter("shuffle", pyrandom::shuffle);
     env.add_filter("sort", collections::sort);
     env.add_filter("attr", attr);
     env.add_filter("urlencode", text::urlencode);

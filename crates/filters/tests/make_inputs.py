@@ -382,6 +382,17 @@ YS = {
 for name, text in YS.items():
     case(f"yaml_parse_{name}", "{{ y | from_yaml }}" if name != "docs_end" else "{{ y | from_yaml_all | list }}", {"y": text})
 
+case("random_seeded_int", "{{ 59 | random(seed='web01') }} {{ 59 | random(seed='web02') }} {{ 100 | random(seed=42) }} {{ 10 | random(start=5, seed='x') }} {{ 100 | random(1, 10, seed='y') }} {{ 1000000 | random(seed=0) }} {{ 7 | random(seed=-7) }}")
+case("random_seeded_choice", "{{ ['a', 'b', 'c', 'd'] | random(seed='host-1') }} {{ ['a', 'b', 'c', 'd'] | random(seed='host-2') }} {{ 'xyz' | random(seed=3) }}")
+case("random_seeded_large", "{{ 10000000000 | random(seed='big') }} {{ 4294967296 | random(seed=1) }} {{ 4294967297 | random(seed=2) }}")
+case("random_unseeded_range", "{{ (10 | random) < 10 }} {{ (['x'] | random) == 'x' }}")
+case("shuffle_seeded", "{{ [1, 2, 3, 4, 5] | shuffle(seed='s') }} {{ ['a', 'b', 'c'] | shuffle(seed=99) }} {{ [] | shuffle(seed=1) }}")
+case("err_random_empty", "{{ [] | random(seed=1) }}")
+case("err_random_empty_range", "{{ 0 | random(seed=1) }}")
+
+for i in range(10):
+    case(f"random_seed_sweep_{i}", "{% for h in hosts %}{{ 59 | random(seed=h) }},{{ hosts | random(seed=h ~ 'x') }},{{ 23 | random(seed=loop.index) }};{% endfor %}", {"hosts": [f"host{i}-{j}.example.com" for j in range(8)]})
+
 # --- seeded random structures: emitter/serializer stress against the oracle
 import random
 rnd = random.Random(20261123)
