@@ -393,6 +393,9 @@ case("err_random_empty_range", "{{ 0 | random(seed=1) }}")
 for i in range(10):
     case(f"random_seed_sweep_{i}", "{% for h in hosts %}{{ 59 | random(seed=h) }},{{ hosts | random(seed=h ~ 'x') }},{{ 23 | random(seed=loop.index) }};{% endfor %}", {"hosts": [f"host{i}-{j}.example.com" for j in range(8)]})
 
+case("to_json_ensure_ascii_false", "{{ {'k': 'héllo ✓ 😀', 'c': ctrl} | to_json(ensure_ascii=false) }} {{ ['ü'] | to_nice_json(ensure_ascii=false) }}", {"ctrl": "a\u0001\u007fb\n"})
+case("to_json_separators", "{{ {'a': [1, 2], 'b': {'c': none}} | to_json(separators=[',', ':']) }} {{ {'a': 1} | to_json(indent=2, separators=[', ', ' = ']) }} {{ {'a': [1]} | to_nice_json(separators=[';', '=']) }}")
+
 # --- seeded random structures: emitter/serializer stress against the oracle
 import random
 rnd = random.Random(20261123)

@@ -14,33 +14,60 @@ use crate::repr::float_repr;
 use crate::util::{invalid, map_entries};
 
 /// Options of Python's `json.dumps` that Ansible's filters use.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct JsonOptions {
     /// `indent=`: `None` writes everything on one line.
     pub indent: Option<usize>,
     /// `sort_keys=`.
     pub sort_keys: bool,
+    /// `ensure_ascii=`: escape every non-ASCII character as `\uXXXX`.
+    pub ensure_ascii: bool,
+    /// `separators=(item, key)`.
+    pub item_sep: String,
+    /// The key separator (`": "` unless `separators=` says otherwise).
+    pub key_sep: String,
+}
+
+impl JsonOptions {
+    /// Python's defaults for a given `indent`.
+    fn new(indent: Option<usize>, sort_keys: bool) -> Self {
+        JsonOptions {
+            indent,
+            sort_keys,
+            ensure_ascii: true,
+            item_sep: if indent.is_some() { "," } else { ", " }.to_owned(),
+            key_sep: ": ".to_owned(),
+        }
+    }
 }
 
 /// Serializes `value` like `json.dumps(value, indent=.., sort_keys=..)`.
-pub(crate) fn dumps(value: &Value, opts: JsonOptions) -> Result<String, Error> {
+pub(crate) fn dumps(value: &Value, opts: &JsonOptions) -> Result<String, Error> {
     let mut out = String::new();
     write_value(&mut out, value, opts, 0)?;
     Ok(out)
 }
 
-/// `to_json(indent=None, sort_keys=False)`.
+/// `to_json(indent=None, sort_keys=False, ensure_ascii=True, separators=None)`.
 pub(crate) fn to_json(value: &Value, kwargs: Kwargs) -> Result<String, Error> {
     let indent: Option<usize> = kwargs.get("indent")?;
     let sort_keys: Option<bool> = kwargs.get("sort_keys")?;
+    let mut opts = JsonOptions::new(indent, sort_keys.unwrap_or(false));
+    if let Some(ensure_ascii) = kwargs.get::<Option<bool>>("ensure_ascii")? {
+        opts.ensure_ascii = ensure_ascii;
+    }
+    if let Some(seps) = kwargs.get::<Option<Value>>("separators")? {
+        let parts = crate::util::to_vec("to_json", &seps)?;
+        match parts.as_slice() {
+            [item, key] if item.as_str().is_some() && key.as_str().is_some() => {
+                opts.item_sep = crate::repr::python_str(item);
+                opts.key_sep = crate::repr::python_str(key);
+            }
+            _ => return Err(invalid("to_json: separators must be a pair of strings")),
+        }
+    }
     kwargs.assert_all_used()?;
-    dumps(
-        value,
-        JsonOptions {
-            indent,
-            sort_keys: sort_keys.unwrap_or(false),
-        },
-    )
+    dumps(value, &opts)
 }
 
 /// `to_nice_json(indent=4, sort_keys=True)`.
@@ -54,14 +81,14 @@ pub(crate) fn to_nice_json(
         None => kwargs.get::<Option<usize>>("indent")?,
     };
     let sort_keys: Option<bool> = kwargs.get("sort_keys")?;
+    let mut opts = JsonOptions::new(Some(indent.unwrap_or(4)), sort_keys.unwrap_or(true));
+    if let Some(ensure_ascii) = kwargs.get::<Option<bool>>("ensure_ascii")? {
+        opts.ensure_ascii = ensure_ascii;
+    }
+    // Ansible drops `separators` here and always uses (',', ': ').
+    let _: Option<Value> = kwargs.get("separators")?;
     kwargs.assert_all_used()?;
-    dumps(
-        value,
-        JsonOptions {
-            indent: Some(indent.unwrap_or(4)),
-            sort_keys: sort_keys.unwrap_or(true),
-        },
-    )
+    dumps(value, &opts)
 }
 
 /// `from_json`: parses JSON text into a template value, keeping key order.
@@ -104,7 +131,7 @@ pub fn json_to_value(v: serde_json::Value) -> Value {
 fn write_value(
     out: &mut String,
     value: &Value,
-    opts: JsonOptions,
+    opts: &JsonOptions,
     depth: usize,
 ) -> Result<(), Error> {
     match value.kind() {
@@ -117,7 +144,9 @@ fn write_value(
         ValueKind::None => out.push_str("null"),
         ValueKind::Bool => out.push_str(if value.is_true() { "true" } else { "false" }),
         ValueKind::Number => out.push_str(&json_number(value)),
-        ValueKind::String => write_json_str(out, value.as_str().unwrap_or_default()),
+        ValueKind::String => {
+            write_json_str(out, value.as_str().unwrap_or_default(), opts.ensure_ascii)
+        }
         ValueKind::Seq | ValueKind::Iterable => {
             let items: Vec<Value> = value.try_iter().map(|i| i.collect()).unwrap_or_default();
             if items.is_empty() {
@@ -127,10 +156,7 @@ fn write_value(
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
-                    if opts.indent.is_none() {
-                        out.push(' ');
-                    }
+                    out.push_str(&opts.item_sep);
                 }
                 newline(out, opts, depth + 1);
                 write_value(out, item, opts, depth + 1)?;
@@ -150,14 +176,11 @@ fn write_value(
             out.push('{');
             for (i, (k, v)) in pairs.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
-                    if opts.indent.is_none() {
-                        out.push(' ');
-                    }
+                    out.push_str(&opts.item_sep);
                 }
                 newline(out, opts, depth + 1);
-                write_json_str(out, &json_key(k)?);
-                out.push_str(": ");
+                write_json_str(out, &json_key(k)?, opts.ensure_ascii);
+                out.push_str(&opts.key_sep);
                 write_value(out, v, opts, depth + 1)?;
             }
             newline(out, opts, depth);
@@ -176,7 +199,7 @@ fn write_value(
     Ok(())
 }
 
-fn newline(out: &mut String, opts: JsonOptions, depth: usize) {
+fn newline(out: &mut String, opts: &JsonOptions, depth: usize) {
     if let Some(indent) = opts.indent {
         out.push('\n');
         out.extend(std::iter::repeat_n(' ', indent * depth));
@@ -210,8 +233,10 @@ fn json_key(key: &Value) -> Result<String, Error> {
     }
 }
 
-/// Writes a JSON string with `ensure_ascii=True` escaping.
-fn write_json_str(out: &mut String, s: &str) {
+/// Writes a JSON string; with `ensure_ascii` every non-ASCII character is
+/// escaped (as UTF-16 units), otherwise only quotes, backslashes and
+/// control characters are.
+fn write_json_str(out: &mut String, s: &str, ensure_ascii: bool) {
     out.push('"');
     for ch in s.chars() {
         match ch {
@@ -223,6 +248,7 @@ fn write_json_str(out: &mut String, s: &str) {
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             c if (' '..='~').contains(&c) => out.push(c),
+            c if !ensure_ascii && c >= ' ' => out.push(c),
             c => {
                 let mut buf = [0u16; 2];
                 for unit in c.encode_utf16(&mut buf) {
