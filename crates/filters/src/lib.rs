@@ -17,6 +17,8 @@
 //! `None`): see [`python_repr`] and [`python_str`], which the engine's
 //! formatter should use as well.
 
+#![deny(missing_docs)]
+
 mod collections;
 pub mod compat;
 mod convert;
