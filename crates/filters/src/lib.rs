@@ -32,6 +32,7 @@ mod repr;
 mod serialize;
 mod sizes;
 mod text;
+mod unprintable;
 mod urls;
 mod util;
 mod version;

@@ -229,27 +229,20 @@ fn write_bytes_repr(out: &mut String, b: &[u8]) {
     out.push(quote);
 }
 
-/// Approximates Python's `str.isprintable()`: control, format, separator
-/// (other than the ASCII space), private-use and surrogate code points are
-/// escaped by `repr`.
+/// Python's `str.isprintable()`, from the generated Unicode table.
 fn is_printable(c: char) -> bool {
     let u = c as u32;
-    !(u < 0x20
-        || (0x7f..=0xa0).contains(&u)
-        || u == 0xad
-        || u == 0x1680
-        || (0x2000..=0x200f).contains(&u)
-        || (0x2028..=0x202f).contains(&u)
-        || (0x205f..=0x206f).contains(&u)
-        || u == 0x3000
-        || (0xd800..=0xf8ff).contains(&u)
-        || u == 0xfeff
-        || (0xfff9..=0xfffb).contains(&u)
-        || u == 0xfffe
-        || u == 0xffff
-        || (0xf0000..=0x10ffff).contains(&u)
-        || u == 0xe0001
-        || (0xe0020..=0xe007f).contains(&u))
+    crate::unprintable::UNPRINTABLE
+        .binary_search_by(|&(lo, hi)| {
+            if hi < u {
+                std::cmp::Ordering::Less
+            } else if lo > u {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_err()
 }
 
 #[cfg(test)]

@@ -396,6 +396,8 @@ for i in range(10):
 case("to_json_ensure_ascii_false", "{{ {'k': 'héllo ✓ 😀', 'c': ctrl} | to_json(ensure_ascii=false) }} {{ ['ü'] | to_nice_json(ensure_ascii=false) }}", {"ctrl": "a\u0001\u007fb\n"})
 case("to_json_separators", "{{ {'a': [1, 2], 'b': {'c': none}} | to_json(separators=[',', ':']) }} {{ {'a': 1} | to_json(indent=2, separators=[', ', ' = ']) }} {{ {'a': [1]} | to_nice_json(separators=[';', '=']) }}")
 
+case("repr_unicode_categories", "{{ [s] }}", {"s": "".join(chr(c) for c in [0x378, 0x61C, 0x180E, 0xAD, 0x300, 0x2028, 0x3000, 0xE000, 0xFFF0, 0x1F600, 0x10FFFF, 0xA0, 0x85, 0x7F, 0x200B, 0x2060, 0xFEFF, 0xE0001, 0x1D173, 0x0F3A, 0x20000, 0x3134B])})
+
 # --- seeded random structures: emitter/serializer stress against the oracle
 import random
 rnd = random.Random(20261123)
