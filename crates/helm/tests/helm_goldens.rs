@@ -146,11 +146,13 @@ fn render_template(values: &Value, tpl: &str) -> String {
     let files = vec![
         ChartFile {
             name: "Chart.yaml".into(),
-            data: b"apiVersion: v2\nname: gotmpl\nversion: 0.1.0\nappVersion: 1.2.3\n".to_vec(),
+            data: b"apiVersion: v2\nname: gotmpl\nversion: 0.1.0\nappVersion: 1.2.3\n"
+                .to_vec()
+                .into(),
         },
         ChartFile {
             name: "templates/out.txt".into(),
-            data: tpl.as_bytes().to_vec(),
+            data: tpl.as_bytes().to_vec().into(),
         },
     ];
     let chart = from_files(files, "gotmpl").unwrap();

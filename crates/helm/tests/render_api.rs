@@ -268,3 +268,60 @@ fn include_recursion_is_bounded() {
         "{err}"
     );
 }
+
+#[test]
+fn chart_kube_version_constraint_is_enforced() {
+    let chart = load_chart(fixture("umbrella")).unwrap();
+    let old = Capabilities {
+        kube_version: "v1.19.4".into(),
+        ..Capabilities::default()
+    };
+    let err = render_chart(
+        &chart,
+        &Value::empty_map(),
+        &ReleaseOptions::default(),
+        &old,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "chart requires kubeVersion: >=1.20.0-0 which is incompatible with Kubernetes v1.19.4"
+    );
+    let new = Capabilities {
+        kube_version: "v1.31.2-gke.100".into(),
+        ..Capabilities::default()
+    };
+    let r = render_chart(
+        &chart,
+        &Value::empty_map(),
+        &ReleaseOptions::default(),
+        &new,
+    )
+    .unwrap();
+    assert!(!r.manifests.is_empty());
+}
+
+#[test]
+fn capabilities_api_versions_are_configurable() {
+    let files = vec![
+        stackbook_helm::chart::ChartFile { name: "Chart.yaml".into(), data: b"apiVersion: v2\nname: c\nversion: 1.0.0\n".to_vec().into() },
+        stackbook_helm::chart::ChartFile {
+            name: "templates/x.txt".into(),
+            data: br#"{{ .Capabilities.APIVersions.Has "monitoring.coreos.com/v1" }} {{ .Capabilities.KubeVersion.Minor }}"#.to_vec().into(),
+        },
+    ];
+    let chart = stackbook_helm::chart::from_files(files, "c").unwrap();
+    let mut caps = Capabilities {
+        kube_version: "v1.29.3".into(),
+        ..Capabilities::default()
+    };
+    caps.api_versions.push("monitoring.coreos.com/v1".into());
+    let r = stackbook_helm::render::render_files(
+        &chart,
+        &Value::empty_map(),
+        &ReleaseOptions::default(),
+        &caps,
+    )
+    .unwrap();
+    assert_eq!(r.files["c/templates/x.txt"], "true 29");
+}

@@ -68,7 +68,23 @@ pub struct ChartFile {
     /// Relative name, e.g. `templates/deployment.yaml`.
     pub name: String,
     /// Content.
-    pub data: Vec<u8>,
+    pub data: std::sync::Arc<[u8]>,
+}
+
+/// A CRD file shipped in `crds/` (installed as is, never templated).
+#[derive(Debug, Clone)]
+pub struct Crd {
+    /// Full name, e.g. `pgo/crds/postgresclusters.yaml`.
+    pub name: String,
+    /// File content.
+    pub data: std::sync::Arc<[u8]>,
+}
+
+impl Crd {
+    /// The content as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.data).into_owned()
+    }
 }
 
 /// A dependency entry from `Chart.yaml` (`dependencies:`).
@@ -136,9 +152,9 @@ impl Chart {
         self.parents.is_empty()
     }
 
-    /// CRD files of this chart and its subcharts as `(full name, content)`
-    /// (Helm's `CRDObjects`).
-    pub fn crd_objects(&self) -> Vec<(String, String)> {
+    /// CRD files of this chart and its subcharts (Helm's `CRDObjects`):
+    /// `crds/*.yaml|yml|json`, named `chart/.../crds/file`.
+    pub fn crd_objects(&self) -> Vec<Crd> {
         let mut out = Vec::new();
         for f in &self.files {
             if f.name.starts_with("crds/")
@@ -146,10 +162,10 @@ impl Chart {
                     || f.name.ends_with(".yml")
                     || f.name.ends_with(".json"))
             {
-                out.push((
-                    format!("{}/{}", self.full_path(), f.name),
-                    String::from_utf8_lossy(&f.data).into_owned(),
-                ));
+                out.push(Crd {
+                    name: format!("{}/{}", self.full_path(), f.name),
+                    data: f.data.clone(),
+                });
             }
         }
         for s in &self.subcharts {
@@ -304,7 +320,10 @@ fn walk(
                 path: p.clone(),
                 source: err,
             })?;
-            out.push(ChartFile { name: rel, data });
+            out.push(ChartFile {
+                name: rel,
+                data: data.into(),
+            });
         }
     }
     Ok(())
@@ -354,7 +373,7 @@ pub fn load_archive(data: &[u8], label: &str) -> Result<Chart, ChartError> {
             })?;
         files.push(ChartFile {
             name: rel.to_string(),
-            data: buf,
+            data: buf.into(),
         });
     }
     // Honour .helmignore inside the archive too.

@@ -402,7 +402,9 @@ impl<'a> State<'a> {
         let rest = &cmd.args[1..];
         match first {
             Arg::Field(p, names) => {
-                self.eval_field_chain(dot, dot.clone(), *p, names, rest, fin, false, &cmd.text)
+                self.eval_field_chain(dot, dot.clone(), *p, names, rest, fin, false, &|| {
+                    cmd.text.clone()
+                })
             }
             Arg::Variable(p, names) => {
                 let v = self.var(*p, &names[0])?;
@@ -410,11 +412,13 @@ impl<'a> State<'a> {
                     self.not_a_function(cmd, rest, &fin)?;
                     return Ok(v);
                 }
-                self.eval_field_chain(dot, v, *p, &names[1..], rest, fin, false, &cmd.text)
+                self.eval_field_chain(dot, v, *p, &names[1..], rest, fin, false, &|| {
+                    cmd.text.clone()
+                })
             }
             Arg::Chain(p, inner, names) => {
                 let v = self.eval_arg(dot, inner)?;
-                self.eval_field_chain(dot, v, *p, names, rest, fin, true, &cmd.text)
+                self.eval_field_chain(dot, v, *p, names, rest, fin, true, &|| cmd.text.clone())
             }
             Arg::Ident(p, name) => self.eval_function(dot, *p, name, cmd, rest, fin),
             Arg::Pipe(_, pipe) => {
@@ -446,22 +450,25 @@ impl<'a> State<'a> {
         Ok(match arg {
             Arg::Dot(_) => dot.clone(),
             Arg::Field(p, names) => {
-                let ctx = format!(".{}", names.join("."));
-                self.eval_field_chain(dot, dot.clone(), *p, names, &[], None, false, &ctx)?
+                self.eval_field_chain(dot, dot.clone(), *p, names, &[], None, false, &|| {
+                    format!(".{}", names.join("."))
+                })?
             }
             Arg::Variable(p, names) => {
                 let v = self.var(*p, &names[0])?;
                 if names.len() == 1 {
                     v
                 } else {
-                    let ctx = names.join(".");
-                    self.eval_field_chain(dot, v, *p, &names[1..], &[], None, false, &ctx)?
+                    self.eval_field_chain(dot, v, *p, &names[1..], &[], None, false, &|| {
+                        names.join(".")
+                    })?
                 }
             }
             Arg::Chain(p, inner, names) => {
                 let v = self.eval_arg(dot, inner)?;
-                let ctx = format!(".{}", names.join("."));
-                self.eval_field_chain(dot, v, *p, names, &[], None, true, &ctx)?
+                self.eval_field_chain(dot, v, *p, names, &[], None, true, &|| {
+                    format!(".{}", names.join("."))
+                })?
             }
             Arg::Pipe(_, pipe) => self.eval_pipeline(dot, pipe)?,
             Arg::Ident(p, name) => {
@@ -490,12 +497,12 @@ impl<'a> State<'a> {
         args: &[Arg],
         fin: Option<Value>,
         chained: bool,
-        ctx: &str,
+        ctx: &dyn Fn() -> String,
     ) -> R<Value> {
         let n = names.len();
-        let field_ctx = format!(".{}", names.join("."));
-        let ctx = if args.is_empty() && fin.is_none() && !chained {
-            field_ctx.as_str()
+        let field_ctx = || format!(".{}", names.join("."));
+        let ctx: &dyn Fn() -> String = if args.is_empty() && fin.is_none() && !chained {
+            &field_ctx
         } else {
             ctx
         };
@@ -531,7 +538,7 @@ impl<'a> State<'a> {
         args: &[Arg],
         fin: Option<Value>,
         nil_is_error: bool,
-        ctx: &str,
+        ctx: &dyn Fn() -> String,
     ) -> R<Value> {
         let has_args = !args.is_empty() || fin.is_some();
         match &receiver {
@@ -540,7 +547,7 @@ impl<'a> State<'a> {
                 if has_args {
                     return Err(self.err(
                         pos,
-                        ctx,
+                        &ctx(),
                         format!("{name} is not a method but has arguments"),
                     ));
                 }
@@ -559,18 +566,20 @@ impl<'a> State<'a> {
                 }
                 match o.call_method(name, &vals) {
                     Some(Ok(v)) => Ok(v),
-                    Some(Err(e)) => Err(self.err(pos, ctx, format!("error calling {name}: {e}"))),
+                    Some(Err(e)) => {
+                        Err(self.err(pos, &ctx(), format!("error calling {name}: {e}")))
+                    }
                     None => {
                         if o.field(name).is_some() {
                             Err(self.err(
                                 pos,
-                                ctx,
+                                &ctx(),
                                 format!("{name} is not a method but has arguments"),
                             ))
                         } else {
                             Err(self.err(
                                 pos,
-                                ctx,
+                                &ctx(),
                                 format!("can't evaluate field {name} in type {}", o.type_name()),
                             ))
                         }
@@ -581,7 +590,7 @@ impl<'a> State<'a> {
                 if nil_is_error {
                     Err(self.err(
                         pos,
-                        ctx,
+                        &ctx(),
                         format!("nil pointer evaluating interface {{}}.{name}"),
                     ))
                 } else {
@@ -594,7 +603,11 @@ impl<'a> State<'a> {
                 } else {
                     other.type_name()
                 };
-                Err(self.err(pos, ctx, format!("can't evaluate field {name} in type {t}")))
+                Err(self.err(
+                    pos,
+                    &ctx(),
+                    format!("can't evaluate field {name} in type {t}"),
+                ))
             }
         }
     }

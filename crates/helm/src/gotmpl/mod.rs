@@ -36,6 +36,22 @@ use ast::Tree;
 /// Stack size for template execution threads.
 const EXEC_STACK: usize = 512 * 1024 * 1024;
 
+/// Runs `f` on a scoped thread with a large, lazily committed stack so
+/// Helm's 1000-level include limit is reached before the stack is
+/// exhausted. Falls back to the current thread if no thread can be
+/// spawned; `None` if `f` panicked.
+pub fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new()
+            .stack_size(EXEC_STACK)
+            .spawn_scoped(scope, f)
+        {
+            Ok(h) => h.join().ok(),
+            Err(_) => None,
+        }
+    })
+}
+
 /// A set of named templates sharing `define`s and a function map (Go's
 /// associated `*template.Template`s).
 #[derive(Clone)]
@@ -92,45 +108,35 @@ impl Templates {
         data: &Value,
         log: &mut AccessLog,
     ) -> Result<String, ExecError> {
+        on_big_stack(|| self.execute_inline(name, data, log)).unwrap_or_else(|| {
+            Err(ExecError::Plain {
+                template: name.to_string(),
+                message: "template execution aborted".into(),
+            })
+        })
+    }
+
+    /// Executes on the current thread. Deeply nested `include`s recurse
+    /// natively, so callers run this inside [`on_big_stack`].
+    pub fn execute_inline(
+        &self,
+        name: &str,
+        data: &Value,
+        log: &mut AccessLog,
+    ) -> Result<String, ExecError> {
         let Some(tree) = self.trees.get(name).cloned() else {
             return Err(ExecError::NoTemplate {
                 name: name.to_string(),
                 parent: "gotpl".to_string(),
             });
         };
-        let run = |log: AccessLog| {
-            let mut shared = exec::Shared {
-                access: log,
-                ..Default::default()
-            };
-            let mut out = String::new();
-            let res =
-                exec::State::new(self, None, tree.clone(), &mut shared, 0).run(data, &mut out);
-            (res.map(|()| out), shared.access)
+        let mut shared = exec::Shared {
+            access: std::mem::take(log),
+            ..Default::default()
         };
-        // Deeply nested includes recurse natively; run on a thread with a
-        // large (lazily committed) stack so Helm's 1000-level include limit
-        // is reached before the stack is exhausted.
-        let taken = std::mem::take(log);
-        let outcome = std::thread::scope(|scope| {
-            let fallback = taken.clone();
-            match std::thread::Builder::new()
-                .stack_size(EXEC_STACK)
-                .spawn_scoped(scope, || run(taken))
-            {
-                Ok(h) => h.join().ok(),
-                Err(_) => Some(run(fallback)),
-            }
-        });
-        match outcome {
-            Some((res, access)) => {
-                *log = access;
-                res
-            }
-            None => Err(ExecError::Plain {
-                template: name.to_string(),
-                message: "template execution aborted".into(),
-            }),
-        }
+        let mut out = String::new();
+        let res = exec::State::new(self, None, tree, &mut shared, 0).run(data, &mut out);
+        *log = shared.access;
+        res.map(|()| out)
     }
 }

@@ -136,8 +136,8 @@ pub struct Rendered {
     pub hooks: Vec<Manifest>,
     /// Rendered root `NOTES.txt` (empty when none).
     pub notes: String,
-    /// CRDs from `crds/` (not templated): (path, content).
-    pub crds: Vec<(String, String)>,
+    /// CRDs from `crds/` of the chart and its enabled subcharts.
+    pub crds: Vec<crate::chart::Crd>,
     /// Raw per-template output (what Helm's engine returns), by path.
     pub files: BTreeMap<String, String>,
     /// Warnings (values coalescing conflicts, ...).
@@ -164,8 +164,8 @@ impl Rendered {
     pub fn template_output(&self, include_crds: bool) -> String {
         let mut out = String::new();
         if include_crds {
-            for (n, c) in &self.crds {
-                out.push_str(&format!("---\n# Source: {n}\n{c}\n"));
+            for c in &self.crds {
+                out.push_str(&format!("---\n# Source: {}\n{}\n", c.name, c.text()));
             }
         }
         out.push_str(&self.manifest());
@@ -184,6 +184,16 @@ pub enum RenderError {
         "release name check failed: release name {0:?}: invalid release name, must match regex ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must not be longer than 53"
     )]
     ReleaseName(String),
+    /// The chart's `kubeVersion` constraint excludes the target cluster.
+    #[error(
+        "chart requires kubeVersion: {constraint} which is incompatible with Kubernetes {version}"
+    )]
+    KubeVersion {
+        /// The chart's constraint.
+        constraint: String,
+        /// The cluster version.
+        version: String,
+    },
     /// Dependency/values processing failed.
     #[error("{0}")]
     Values(String),
@@ -265,6 +275,19 @@ pub fn render_files(
     if !valid_release_name(&release.name) {
         return Err(RenderError::ReleaseName(release.name.clone()));
     }
+    let constraint = chart
+        .metadata
+        .get("kubeVersion")
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    if !constraint.is_empty()
+        && !crate::sprig::semver::check(&constraint, &caps.kube_version).unwrap_or(false)
+    {
+        return Err(RenderError::KubeVersion {
+            constraint,
+            version: caps.kube_version.clone(),
+        });
+    }
     let mut warnings = Vec::new();
     let mut chart = chart.clone();
     deps::process_dependencies(&mut chart, values, &mut warnings).map_err(RenderError::Values)?;
@@ -336,36 +359,42 @@ pub fn render_files(
                     .to_string(),
             })?;
     }
-    let mut files = BTreeMap::new();
-    let mut log = crate::gotmpl::AccessLog::default();
-    for t in &tpls {
-        let base = t.path.rsplit('/').next().unwrap_or(&t.path);
-        if base.starts_with('_') || t.is_partial_only {
-            continue;
-        }
-        let data = match &t.vals {
-            Value::Map(m) => {
-                let top = crate::value::MapRef::new(m.snapshot());
-                top.insert(
-                    "Template".into(),
-                    Value::map(
-                        [
-                            ("BasePath".to_string(), Value::from(t.base_path.as_str())),
-                            ("Name".to_string(), Value::from(t.path.as_str())),
-                        ]
-                        .into_iter()
-                        .collect(),
-                    ),
-                );
-                Value::Map(top)
+    let execute_all =
+        || -> Result<(BTreeMap<String, String>, crate::gotmpl::AccessLog), RenderError> {
+            let mut files = BTreeMap::new();
+            let mut log = crate::gotmpl::AccessLog::default();
+            for t in &tpls {
+                let base = t.path.rsplit('/').next().unwrap_or(&t.path);
+                if base.starts_with('_') || t.is_partial_only {
+                    continue;
+                }
+                let data = match &t.vals {
+                    Value::Map(m) => {
+                        let top = crate::value::MapRef::new(m.snapshot());
+                        top.insert(
+                            "Template".into(),
+                            Value::map(
+                                [
+                                    ("BasePath".to_string(), Value::from(t.base_path.as_str())),
+                                    ("Name".to_string(), Value::from(t.path.as_str())),
+                                ]
+                                .into_iter()
+                                .collect(),
+                            ),
+                        );
+                        Value::Map(top)
+                    }
+                    other => other.clone(),
+                };
+                let out = set
+                    .execute_inline(&t.path, &data, &mut log)
+                    .map_err(exec_error)?;
+                files.insert(t.path.clone(), out.replace("<no value>", ""));
             }
-            other => other.clone(),
+            Ok((files, log))
         };
-        let out = set
-            .execute_tracked(&t.path, &data, &mut log)
-            .map_err(exec_error)?;
-        files.insert(t.path.clone(), out.replace("<no value>", ""));
-    }
+    let (files, log) = crate::gotmpl::on_big_stack(execute_all)
+        .unwrap_or_else(|| Err(RenderError::Values("template execution aborted".into())))?;
 
     let notes_key = format!("{}/templates/NOTES.txt", chart.name);
     let notes = files.get(&notes_key).cloned().unwrap_or_default();
@@ -531,7 +560,7 @@ fn collect(
         files: chart
             .files
             .iter()
-            .map(|f| (f.name.clone(), Arc::new(f.data.clone())))
+            .map(|f| (f.name.clone(), f.data.clone()))
             .collect(),
     };
     let mut next = Map::new();

@@ -14,7 +14,7 @@ use crate::yaml::helm_to_yaml;
 #[derive(Debug, Clone, Default)]
 pub struct Files {
     /// Name → content.
-    pub files: BTreeMap<String, Arc<Vec<u8>>>,
+    pub files: BTreeMap<String, Arc<[u8]>>,
 }
 
 impl Object for Files {
@@ -92,9 +92,7 @@ impl Object for Files {
                     .map(|(k, v)| {
                         (
                             base(k),
-                            Value::from(
-                                base64::engine::general_purpose::STANDARD.encode(v.as_slice()),
-                            ),
+                            Value::from(base64::engine::general_purpose::STANDARD.encode(&v[..])),
                         )
                     })
                     .collect();
@@ -107,7 +105,7 @@ impl Object for Files {
         let parts: Vec<String> = self
             .files
             .iter()
-            .map(|(k, v)| format!("{k}:{:?}", v.as_slice()))
+            .map(|(k, v)| format!("{k}:{:?}", &v[..]))
             .collect();
         format!("map[{}]", parts.join(" "))
     }
@@ -118,7 +116,7 @@ impl Object for Files {
                 .map(|(k, v)| {
                     (
                         k.clone(),
-                        Value::from(base64::engine::general_purpose::STANDARD.encode(v.as_slice())),
+                        Value::from(base64::engine::general_purpose::STANDARD.encode(&v[..])),
                     )
                 })
                 .collect(),

@@ -61,16 +61,38 @@ pub struct Manifest {
 }
 
 /// Helm 4.2's `SplitManifests`: splits on `(?:^|\s*\n)---\s*` (which
-/// also swallows the whitespace around separators) and left-trims documents.
+/// also swallows the whitespace around separators) and left-trims
+/// documents. Hand-written equivalent of the regex (leftmost-first).
 pub fn split_manifests(big: &str) -> Vec<String> {
-    static SEP: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
-    let trimmed = big.trim_start();
-    let Some(sep) =
-        SEP.get_or_init(|| regex::Regex::new(r"(?:^|[\t\n\x0C\r ]*\n)---[\t\n\x0C\r ]*").ok())
-    else {
-        return vec![trimmed.to_string()];
+    let s = big.trim_start();
+    let b = s.as_bytes();
+    let ws = |c: u8| matches!(c, b'\t' | b'\n' | 0x0c | b'\r' | b' ');
+    let skip_ws = |mut e: usize| {
+        while e < b.len() && ws(b[e]) {
+            e += 1;
+        }
+        e
     };
-    sep.split(trimmed)
+    let mut pieces: Vec<&str> = Vec::new();
+    let mut last = 0;
+    if s.starts_with("---") {
+        pieces.push("");
+        last = skip_ws(3);
+    }
+    let mut from = last;
+    while let Some(off) = s.get(from..).and_then(|r| r.find("\n---")) {
+        let nl = from + off;
+        let mut start = nl;
+        while start > last && ws(b[start - 1]) {
+            start -= 1;
+        }
+        pieces.push(&s[last..start]);
+        last = skip_ws(nl + 4);
+        from = last;
+    }
+    pieces.push(&s[last..]);
+    pieces
+        .into_iter()
         .filter(|d| !d.trim().is_empty())
         .map(|d| d.trim_start().to_string())
         .collect()
