@@ -499,8 +499,13 @@ impl Store {
         }
         let text = std::str::from_utf8(body)
             .map_err(|_| ApiError::bad_request("apply patch is not UTF-8"))?;
-        let mut applied: Value = serde_yaml::from_str(text)
-            .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
+        // Most clients (kubectl, kube-rs) send JSON, which is YAML; parse it as JSON first because
+        // that is far faster for large objects such as CRDs.
+        let mut applied: Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(_) => serde_yaml::from_str(text)
+                .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?,
+        };
         if applied.get("apiVersion").is_none() || applied.get("kind").is_none() {
             return Err(ApiError::bad_request(
                 "apply patch must include apiVersion and kind",
