@@ -325,3 +325,45 @@ fn capabilities_api_versions_are_configurable() {
     .unwrap();
     assert_eq!(r.files["c/templates/x.txt"], "true 29");
 }
+
+#[test]
+fn lookup_uses_the_connected_cluster_when_given() {
+    let files = vec![
+        stackbook_helm::chart::ChartFile { name: "Chart.yaml".into(), data: b"apiVersion: v2\nname: c\nversion: 1.0.0\n".to_vec().into() },
+        stackbook_helm::chart::ChartFile {
+            name: "templates/x.txt".into(),
+            data: br#"{{ $s := lookup "v1" "Secret" .Release.Namespace "db" }}{{ with $s.data }}{{ .password }}{{ else }}none{{ end }}|{{ len (lookup "v1" "Pod" "" "") }}"#
+                .to_vec()
+                .into(),
+        },
+    ];
+    let chart = stackbook_helm::chart::from_files(files, "c").unwrap();
+    let rel = ReleaseOptions {
+        namespace: "prod".into(),
+        ..ReleaseOptions::default()
+    };
+    let offline = stackbook_helm::render::render_files(
+        &chart,
+        &Value::empty_map(),
+        &rel,
+        &Capabilities::default(),
+    )
+    .unwrap();
+    assert_eq!(offline.files["c/templates/x.txt"], "none|0");
+    let lookup: stackbook_helm::gotmpl::LookupFn =
+        std::sync::Arc::new(|api: &str, kind: &str, ns: &str, name: &str| {
+            let v: serde_json::Value = if (api, kind, ns, name) == ("v1", "Secret", "prod", "db") {
+                serde_json::json!({"data": {"password": "c2VjcmV0"}})
+            } else {
+                serde_json::json!({})
+            };
+            Ok(Value::from_json(&v))
+        });
+    let caps = Capabilities {
+        lookup: Some(lookup),
+        ..Capabilities::default()
+    };
+    let live =
+        stackbook_helm::render::render_files(&chart, &Value::empty_map(), &rel, &caps).unwrap();
+    assert_eq!(live.files["c/templates/x.txt"], "c2VjcmV0|0");
+}

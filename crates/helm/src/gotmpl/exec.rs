@@ -651,6 +651,38 @@ impl<'a> State<'a> {
             vals.push(f);
         }
         match name {
+            "lookup" if self.set.lookup.is_some() => {
+                self.check_arity(pos, name, &vals, 4, Some(4))?;
+                let mut strs = Vec::with_capacity(4);
+                for v in &vals {
+                    match v {
+                        Value::Str(s) => strs.push(s.to_string()),
+                        other => {
+                            return Err(self.err(
+                                pos,
+                                &cmd.text,
+                                format!(
+                                    "wrong type for value; expected string; got {}",
+                                    other.type_name()
+                                ),
+                            ));
+                        }
+                    }
+                }
+                let f = self.set.lookup.clone();
+                return match f {
+                    Some(f) => f(&strs[0], &strs[1], &strs[2], &strs[3]).map_err(|e| {
+                        Flow::Err(self.err_with(
+                            cmd.pos,
+                            &cmd.text,
+                            format!("error calling lookup: {e}"),
+                            None,
+                            true,
+                        ))
+                    }),
+                    None => Ok(Value::empty_map()),
+                };
+            }
             "include" => {
                 self.check_arity(pos, name, &vals, 2, Some(2))?;
                 let tname = match &vals[0] {

@@ -58,7 +58,14 @@ pub fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
 pub struct Templates {
     pub(crate) trees: HashMap<String, Arc<Tree>>,
     pub(crate) funcs: Arc<FuncMap>,
+    pub(crate) lookup: Option<LookupFn>,
 }
+
+/// Helm's `lookup apiVersion kind namespace name` against a live cluster:
+/// returns the object (or a `List` with `items` when `name` is empty), or
+/// an empty map when nothing is found. Without one, `lookup` returns an
+/// empty map, as Helm does when no cluster is connected.
+pub type LookupFn = Arc<dyn Fn(&str, &str, &str, &str) -> Result<Value, String> + Send + Sync>;
 
 impl Templates {
     /// An empty set using `funcs` (plus Go's builtins, which it should
@@ -67,7 +74,13 @@ impl Templates {
         Templates {
             trees: HashMap::new(),
             funcs: Arc::new(funcs),
+            lookup: None,
         }
+    }
+
+    /// Answers `lookup` calls with `f` (a live cluster connection).
+    pub fn set_lookup(&mut self, f: LookupFn) {
+        self.lookup = Some(f);
     }
 
     /// True when `name` is callable from a template.

@@ -109,13 +109,26 @@ impl Default for ReleaseOptions {
     }
 }
 
-/// Cluster capabilities (`.Capabilities`).
-#[derive(Debug, Clone)]
+/// Cluster capabilities (`.Capabilities`), plus the live-cluster `lookup`.
+#[derive(Clone)]
 pub struct Capabilities {
     /// e.g. `v1.30.2`.
     pub kube_version: String,
     /// Available API group/versions (and `group/version/Kind` entries).
     pub api_versions: Vec<String>,
+    /// Answers `lookup` from a connected cluster; `None` = offline (empty
+    /// results, like `helm template`).
+    pub lookup: Option<crate::gotmpl::LookupFn>,
+}
+
+impl std::fmt::Debug for Capabilities {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Capabilities")
+            .field("kube_version", &self.kube_version)
+            .field("api_versions", &self.api_versions.len())
+            .field("lookup", &self.lookup.is_some())
+            .finish()
+    }
 }
 
 impl Default for Capabilities {
@@ -123,6 +136,7 @@ impl Default for Capabilities {
         Capabilities {
             kube_version: DEFAULT_KUBE_VERSION.into(),
             api_versions: DEFAULT_API_VERSIONS.iter().map(|s| s.to_string()).collect(),
+            lookup: None,
         }
     }
 }
@@ -347,6 +361,9 @@ pub fn render_files(
         cb.cmp(&ca).then_with(|| b.path.cmp(&a.path))
     });
     let mut set = Templates::new(crate::sprig::helm_funcs());
+    if let Some(f) = &caps.lookup {
+        set.set_lookup(f.clone());
+    }
     for t in &tpls {
         set.add(&t.path, &t.source)
             .map_err(|e| RenderError::Parse {
