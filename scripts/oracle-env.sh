@@ -20,6 +20,6 @@ pick_python() {
 if [ ! -x "$venv/bin/ansible-playbook" ]; then
   py=$(pick_python) || { echo "oracle-env: no Python >= 3.12 found" >&2; exit 1; }
   "$py" -m venv "$venv" >&2
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "ansible-core>=2.18,<2.20" >&2
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "ansible-core==2.19.14" >&2
 fi
 echo "$venv/bin"

@@ -340,8 +340,6 @@ impl Inventory {
                 }
             }
         }
-        let order: Vec<&String> = self.hosts.iter().map(|h| &h.name).collect();
-        selected.sort_by_key(|h| order.iter().position(|o| *o == h).unwrap_or(usize::MAX));
         selected
     }
 

@@ -114,6 +114,9 @@ pub fn to_json(value: &Value) -> serde_json::Value {
                     let item = value.get_item(&key).unwrap_or_default();
                     let key = match key.as_str() {
                         Some(text) => text.to_string(),
+                        // Python's json.dumps turns None/True/False keys into null/true/false.
+                        None if key.is_none() => "null".to_string(),
+                        None if key.kind() == ValueKind::Bool => key.is_true().to_string(),
                         None => stackbook_template::python::python_str(&key),
                     };
                     map.insert(key, to_json(&item));

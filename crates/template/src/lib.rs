@@ -12,6 +12,7 @@
 
 pub mod data;
 pub mod error;
+pub mod lookups;
 pub mod python;
 pub mod scope;
 mod templar;

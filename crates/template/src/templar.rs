@@ -54,10 +54,18 @@ impl Templar {
                     "undefined value printed",
                 ));
             }
+            // Ansible 2.19 renders None inside text as nothing (a lone `{{ none }}` stays None
+            // on the native path).
+            if value.is_none() {
+                return Ok(());
+            }
             out.write_str(&python_str(value))
                 .map_err(|_| minijinja::Error::new(ErrorKind::WriteFailure, "write failed"))
         });
         stackbook_filters::add_to_environment(&mut env);
+        env.add_function("lookup", crate::lookups::lookup);
+        env.add_function("query", crate::lookups::query);
+        env.add_function("q", crate::lookups::query);
         extend(&mut env);
         Templar { env: Arc::new(env) }
     }
@@ -74,7 +82,9 @@ impl Templar {
             return Ok(Value::from(source));
         }
         if let Some(expression) = single_expression(source) {
-            if let Ok(compiled) = self.env.compile_expression(expression) {
+            // Ansible's lexer keeps backslashes in string literals literal.
+            let escaped = stackbook_filters::compat::escape_expression_backslashes(expression);
+            if let Ok(compiled) = self.env.compile_expression(&escaped) {
                 let result = compiled.eval(scope.as_context());
                 return match result {
                     Ok(value) if value.is_undefined() => {
@@ -92,9 +102,10 @@ impl Templar {
     /// Renders a whole template to text (the `template` module and mixed strings).
     pub fn render_text(&self, source: &str, scope: &Arc<Scope>) -> Result<String, TemplateError> {
         let _ = scope.take_error();
+        let escaped = stackbook_filters::compat::escape_backslashes(source);
         let template =
             self.env
-                .template_from_str(source)
+                .template_from_str(&escaped)
                 .map_err(|error| TemplateError::Syntax {
                     message: describe(&error),
                 })?;

@@ -47,7 +47,19 @@ impl Runtime<'_, '_> {
                     }
                 }
             }
-            vars.push(("ansible_facts".into(), gathered.clone()));
+            // Inside `ansible_facts` the names drop their `ansible_` prefix, as in Ansible.
+            let unprefixed: Vec<(String, Value)> = gathered
+                .try_iter()
+                .map(|keys| {
+                    keys.filter_map(|key| {
+                        let name = key.as_str()?.to_string();
+                        let short = name.strip_prefix("ansible_").unwrap_or(&name).to_string();
+                        Some((short, gathered.get_item(&key).unwrap_or_default()))
+                    })
+                    .collect()
+                })
+                .unwrap_or_default();
+            vars.push(("ansible_facts".into(), Value::from_pairs(unprefixed)));
         }
         vars.extend(self.play.vars.iter().cloned());
         for (name, node) in inherited.vars.iter().chain(task_vars) {

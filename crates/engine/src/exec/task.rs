@@ -599,10 +599,9 @@ impl Runtime<'_, '_> {
                 "skipped_reason".into(),
                 Json::String("No items in the list".into()),
             );
-        } else if all_skipped {
-            aggregate.insert("skipped".into(), Json::Bool(true));
+        } else {
+            aggregate.insert("skipped".into(), Json::Bool(all_skipped));
         }
-
         aggregate.insert("results".into(), Json::Array(results));
         let request = if requests.is_empty() {
             Request::None
@@ -799,6 +798,10 @@ impl Runtime<'_, '_> {
                             "The variable name '{key}' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores."
                         ));
                     }
+                }
+                // Applied at once, so the next loop item already sees the new value.
+                for (key, value) in &facts {
+                    self.host(host).facts.insert(key.clone(), from_json(value));
                 }
                 let mut result = crate::modules::done(false);
                 result.insert("ansible_facts".into(), Json::Object(facts));
@@ -1025,8 +1028,9 @@ fn status_of(result: &ModuleResult) -> Status {
 
 fn finish(mut result: ModuleResult, request: Request, ignore_errors: bool) -> HostOutcome {
     let status = status_of(&result);
-    // Registered results of tasks that ran always say whether they failed.
-    if status != Status::Skipped {
+    // Registered results of tasks that ran always say whether they failed (a loop's summary
+    // does not: its items do).
+    if status != Status::Skipped && !result.contains_key("results") {
         result.entry("failed").or_insert(Json::Bool(false));
     }
 
