@@ -322,9 +322,16 @@ impl<'a> State<'a> {
                 .collect(),
             other => {
                 self.vars.truncate(mark);
+                let ctx = r
+                    .pipe
+                    .cmds
+                    .iter()
+                    .map(|c| c.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" | ");
                 return Err(self.err(
                     r.pipe.pos,
-                    "range",
+                    &ctx,
                     format!("range can't iterate over {}", go_sprint(other)),
                 ));
             }
@@ -403,7 +410,7 @@ impl<'a> State<'a> {
         match first {
             Arg::Field(p, names) => {
                 self.eval_field_chain(dot, dot.clone(), *p, names, rest, fin, false, &|| {
-                    cmd.text.clone()
+                    format!(".{}", names.join("."))
                 })
             }
             Arg::Variable(p, names) => {
@@ -413,12 +420,12 @@ impl<'a> State<'a> {
                     return Ok(v);
                 }
                 self.eval_field_chain(dot, v, *p, &names[1..], rest, fin, false, &|| {
-                    cmd.text.clone()
+                    names.join(".")
                 })
             }
             Arg::Chain(p, inner, names) => {
                 let v = self.eval_arg(dot, inner)?;
-                self.eval_field_chain(dot, v, *p, names, rest, fin, true, &|| cmd.text.clone())
+                self.eval_field_chain(dot, v, *p, names, rest, fin, true, &|| arg_text(first))
             }
             Arg::Ident(p, name) => self.eval_function(dot, *p, name, cmd, rest, fin),
             Arg::Pipe(_, pipe) => {
@@ -500,12 +507,6 @@ impl<'a> State<'a> {
         ctx: &dyn Fn() -> String,
     ) -> R<Value> {
         let n = names.len();
-        let field_ctx = || format!(".{}", names.join("."));
-        let ctx: &dyn Fn() -> String = if args.is_empty() && fin.is_none() && !chained {
-            &field_ctx
-        } else {
-            ctx
-        };
         for (i, name) in names.iter().enumerate() {
             let last = i + 1 == n;
             // A nil that came out of a map lookup in this chain is an error.
@@ -772,30 +773,35 @@ impl<'a> State<'a> {
         let FuncSpec { f, min, max } = *spec;
         self.check_arity(pos, name, &vals, min, max)?;
         f(&vals).map_err(|e| {
-            // Go reports argument type mismatches before the call, at the
-            // offending argument, unwrapped.
-            if e.starts_with(crate::sprig::args::WRONG_TYPE)
-                || e.starts_with("invalid value; expected")
-            {
-                let got = e.rsplit("got ").next().unwrap_or("");
-                let idx = if e.starts_with("invalid value") {
-                    vals.iter().position(|v| matches!(v, Value::Nil))
-                } else {
-                    vals.iter().position(|v| v.type_name() == got)
+            // Go checks argument types before the call and reports them at
+            // the offending argument, unwrapped.
+            if let Some((msg, addr)) = e.split_once(crate::sprig::args::ARG_TAG) {
+                let addr: usize = addr.parse().unwrap_or(0);
+                let idx = vals.iter().position(|v| v as *const Value as usize == addr);
+                return match idx.and_then(|i| args.get(i)) {
+                    Some(a) => {
+                        let expected = msg
+                            .rsplit("expected ")
+                            .next()
+                            .unwrap_or("")
+                            .split(';')
+                            .next()
+                            .unwrap_or("");
+                        match literal_mismatch(a, expected) {
+                            Some(m) => self.err(a.pos(), &arg_text(a), m),
+                            None => self.err(a.pos(), &arg_text(a), msg),
+                        }
+                    }
+                    None => self.err(cmd.pos, &cmd.text, msg),
                 };
-                match idx.and_then(|i| args.get(i)) {
-                    Some(a) => self.err(a.pos(), &arg_text(a), e),
-                    None => self.err(cmd.pos, &cmd.text, e),
-                }
-            } else {
-                Flow::Err(self.err_with(
-                    cmd.pos,
-                    &cmd.text,
-                    format!("error calling {name}: {e}"),
-                    None,
-                    true,
-                ))
             }
+            Flow::Err(self.err_with(
+                cmd.pos,
+                &cmd.text,
+                format!("error calling {name}: {e}"),
+                None,
+                true,
+            ))
         })
     }
 
@@ -896,6 +902,25 @@ impl<'a> State<'a> {
         sub.run(data, &mut out)
             .map_err(|e| format!("error during tpl function execution for {src:?}: {e}"))?;
         Ok(out.replace("<no value>", ""))
+    }
+}
+
+/// Go's `evalBool`/`evalString`/`evalInteger` messages for a literal
+/// argument of the wrong kind.
+fn literal_mismatch(a: &Arg, expected: &str) -> Option<String> {
+    let word = match expected {
+        "bool" => "bool",
+        "string" => "string",
+        "int" => "integer",
+        "float64" => "float",
+        _ => return None,
+    };
+    match a {
+        Arg::Nil(_) => Some(format!("cannot assign nil to {expected}")),
+        Arg::Str(..) | Arg::Int(..) | Arg::Float(..) | Arg::Bool(..) => {
+            Some(format!("expected {word}; found {}", arg_text(a)))
+        }
+        _ => None,
     }
 }
 

@@ -157,7 +157,7 @@ fn index(a: &[Value]) -> Result<Value, String> {
             }
             Value::Map(m) => match idx {
                 Value::Str(k) => m.get(k).unwrap_or(Value::Nil),
-                Value::Nil => Value::Nil,
+                Value::Nil => return Err("value is nil; should be of type string".into()),
                 other => {
                     return Err(format!(
                         "value has type {}; should be string",

@@ -28,6 +28,7 @@ pub fn parse(
         defs: Vec::new(),
         is_func,
         source: source.clone(),
+        range_depth: 0,
     };
     let (root, end) = p.list(true)?;
     if let Some(end) = end {
@@ -52,6 +53,8 @@ struct Parser<'a> {
     defs: Vec<Tree>,
     is_func: &'a dyn Fn(&str) -> bool,
     source: Arc<str>,
+    /// Nesting depth of `range` bodies (for `break`/`continue`).
+    range_depth: usize,
 }
 
 /// A list terminator: `end` or `else` (with the rest of its tokens).
@@ -146,6 +149,11 @@ impl<'a> Parser<'a> {
                             self.define(pos, rest)?;
                         }
                         "break" | "continue" => {
+                            if self.range_depth == 0 {
+                                return Err(
+                                    self.err_at(pos, format!("{{{{{kw}}}}} outside {{{{range}}}}"))
+                                );
+                            }
                             if !rest.is_empty() {
                                 return Err(
                                     self.err_at(pos, format!("unexpected tokens in {{{{{kw}}}}}"))
@@ -222,7 +230,10 @@ impl<'a> Parser<'a> {
         let mark = self.vars.len();
         let text = tokens_text(&rest);
         let pipe = self.pipeline(pos, &rest, "range", &text)?;
-        let (body, end) = self.list(false)?;
+        self.range_depth += 1;
+        let listed = self.list(false);
+        self.range_depth -= 1;
+        let (body, end) = listed?;
         let Some(end) = end else {
             return Err(self.eof());
         };
@@ -548,6 +559,7 @@ impl<'a> Parser<'a> {
                     defs: Vec::new(),
                     is_func: self.is_func,
                     source: self.source.clone(),
+                    range_depth: 0,
                 };
                 let text = tokens_text(inner);
                 let pipe = sub.pipeline(p, inner, "parenthesized pipeline", &text)?;

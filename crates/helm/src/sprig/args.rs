@@ -9,12 +9,24 @@ use crate::value::{Value, go_sprint};
 /// mismatch); the executor does not wrap them in `error calling`.
 pub const WRONG_TYPE: &str = "wrong type for value; expected";
 
+/// Separates a type error's message from the address of the offending
+/// argument, so the executor can report it at that argument like Go.
+pub const ARG_TAG: &str = "\u{0}arg@";
+
+/// Builds Go's argument type error, tagged with the argument's identity.
+pub fn type_error(v: &Value, expected: &str) -> String {
+    let msg = match v {
+        Value::Nil => format!("invalid value; expected {expected}"),
+        other => format!("{WRONG_TYPE} {expected}; got {}", other.type_name()),
+    };
+    format!("{msg}{ARG_TAG}{}", v as *const Value as usize)
+}
+
 /// A `string` parameter.
 pub fn want_str(v: &Value) -> Result<&str, String> {
     match v {
         Value::Str(s) => Ok(s),
-        Value::Nil => Err("invalid value; expected string".into()),
-        other => Err(format!("{WRONG_TYPE} string; got {}", other.type_name())),
+        other => Err(type_error(other, "string")),
     }
 }
 
@@ -22,8 +34,7 @@ pub fn want_str(v: &Value) -> Result<&str, String> {
 pub fn want_int(v: &Value) -> Result<i64, String> {
     match v {
         Value::Int(i) | Value::Int64(i) => Ok(*i),
-        Value::Nil => Err("invalid value; expected int".into()),
-        other => Err(format!("{WRONG_TYPE} int; got {}", other.type_name())),
+        other => Err(type_error(other, "int")),
     }
 }
 
@@ -31,8 +42,7 @@ pub fn want_int(v: &Value) -> Result<i64, String> {
 pub fn want_bool(v: &Value) -> Result<bool, String> {
     match v {
         Value::Bool(b) => Ok(*b),
-        Value::Nil => Err("invalid value; expected bool".into()),
-        other => Err(format!("{WRONG_TYPE} bool; got {}", other.type_name())),
+        other => Err(type_error(other, "bool")),
     }
 }
 
@@ -40,11 +50,7 @@ pub fn want_bool(v: &Value) -> Result<bool, String> {
 pub fn want_map(v: &Value) -> Result<&crate::value::MapRef, String> {
     match v {
         Value::Map(m) => Ok(m),
-        Value::Nil => Err("invalid value; expected map[string]interface {}".into()),
-        other => Err(format!(
-            "{WRONG_TYPE} map[string]interface {{}}; got {}",
-            other.type_name()
-        )),
+        other => Err(type_error(other, "map[string]interface {}")),
     }
 }
 

@@ -126,7 +126,7 @@ fn merge_into(dst: &MapRef, src: &MapRef, overwrite: bool) {
             continue;
         }
         let dst_empty = dv.as_ref().is_none_or(is_empty_value);
-        if dst_empty || (overwrite && !is_empty_value(&sv)) {
+        if dst_empty || overwrite {
             dst.insert(k, sv);
         }
     }

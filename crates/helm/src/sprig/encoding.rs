@@ -18,7 +18,7 @@ pub fn register(m: &mut FuncMap) {
     m.add("b64dec", 1, |a| {
         Ok(Value::from(match STANDARD.decode(strval(&a[0])) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-            Err(e) => format!("illegal base64 data: {e}"),
+            Err(e) => format!("illegal base64 data at input byte {}", b64_err_offset(&e)),
         }))
     });
     m.add("b32enc", 1, |a| {
@@ -104,6 +104,15 @@ pub fn register(m: &mut FuncMap) {
             adler32(want_str(&a[0])?.as_bytes()).to_string(),
         ))
     });
+}
+
+fn b64_err_offset(e: &base64::DecodeError) -> usize {
+    match e {
+        base64::DecodeError::InvalidByte(off, _)
+        | base64::DecodeError::InvalidLastSymbol(off, _) => *off,
+        base64::DecodeError::InvalidLength(len) => *len,
+        base64::DecodeError::InvalidPadding => 0,
+    }
 }
 
 fn error_map(msg: String) -> Value {

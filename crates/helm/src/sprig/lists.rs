@@ -110,7 +110,15 @@ pub fn register(m: &mut FuncMap) {
     m.add("compact", 1, compact);
     m.add("mustCompact", 1, compact);
     m.add_variadic("slice", 1, |a| {
-        let l = want_list(&a[0], "slice")?;
+        let l = match &a[0] {
+            Value::List(l) => l.as_slice(),
+            other => {
+                return Err(format!(
+                    "list should be type of slice or array but {}",
+                    other.kind_name()
+                ));
+            }
+        };
         if l.is_empty() {
             return Ok(Value::Nil);
         }
