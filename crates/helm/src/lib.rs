@@ -11,15 +11,18 @@
 //!   dependencies, values schema.
 //! - [`values`]: values coalescing and `--set` parsing (Helm's strvals).
 //! - [`render`]: `render_chart`, the built-in objects and install order.
+//! - [`template_cmd`]: `helm template` as one call ([`template`]).
 
 pub mod chart;
 pub mod gotmpl;
 pub mod render;
 pub mod sprig;
+pub mod template_cmd;
 pub mod value;
 pub mod values;
 pub mod yaml;
 
 pub use chart::{Chart, ChartError, load_chart};
 pub use render::{Capabilities, ReleaseOptions, RenderError, Rendered, render_chart};
+pub use template_cmd::{TemplateError, TemplateOptions, TemplateOutput, template};
 pub use value::Value;

@@ -367,3 +367,30 @@ fn lookup_uses_the_connected_cluster_when_given() {
         stackbook_helm::render::render_files(&chart, &Value::empty_map(), &rel, &caps).unwrap();
     assert_eq!(live.files["c/templates/x.txt"], "c2VjcmV0|0");
 }
+
+#[test]
+fn template_command_applies_flags_in_helm_order() {
+    let dir = std::env::temp_dir().join(format!("sb-helm-values-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let vf = dir.join("v.yaml");
+    std::fs::write(&vf, "replicaCount: 5\nimage:\n  tag: from-file\n").unwrap();
+    let opts = stackbook_helm::TemplateOptions {
+        chart: fixture("umbrella"),
+        values_files: vec![vf],
+        set: vec!["image.tag=from-set,replicaCount=7".into()],
+        set_string: vec!["image.repository=0123".into()],
+        name: "t".into(),
+        include_crds: true,
+        kube_version: "1.30.0".into(),
+        ..Default::default()
+    };
+    let out = stackbook_helm::template(&opts).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        out.text
+            .starts_with("---\n# Source: umbrella/crds/widget.yaml")
+    );
+    assert!(out.text.contains("replicas: 7"), "--set wins over the file");
+    assert!(out.text.contains("image: \"0123:from-set\""));
+    assert!(out.text.contains("namespace: default") || out.text.contains("name: default-extra"));
+}
