@@ -62,11 +62,16 @@ fn main() -> ExitCode {
             };
         }
     };
-    let config = Config {
+    let mut config = Config {
         tls: !args.plain_http,
         port: args.port,
         ..Config::default()
     };
+    if args.plain_http {
+        // client-go (kubectl, Helm) never sends bearer tokens over plain HTTP, so a token would
+        // lock kubectl out; the plain-HTTP demo server runs without authentication instead.
+        config.token = None;
+    }
     let server = match TestServer::start_blocking(config) {
         Ok(s) => s,
         Err(e) => {
@@ -82,8 +87,13 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     eprintln!(
-        "kube-test-server (TEST DOUBLE) listening on {}; kubeconfig written to {}",
+        "kube-test-server (TEST DOUBLE) listening on {}{}; kubeconfig written to {}",
         server.url(),
+        if server.token().is_some() {
+            " (bearer token auth)"
+        } else {
+            " (no authentication)"
+        },
         args.kubeconfig_out.display()
     );
     loop {

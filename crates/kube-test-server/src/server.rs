@@ -49,7 +49,9 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Plain HTTP instead of HTTPS.
+    /// Plain HTTP instead of HTTPS. The token stays required; note that client-go (kubectl,
+    /// Helm) refuses to send bearer tokens over plain HTTP, so for kubectl over HTTP also set
+    /// `token: None`. kube-rs sends the token either way.
     pub fn plain_http(mut self) -> Self {
         self.tls = false;
         self

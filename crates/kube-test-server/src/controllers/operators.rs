@@ -85,7 +85,8 @@ pub fn reconcile_pgo(state: &State, r: &ObjRef) {
             .to_string();
         let users: Vec<(String, Option<String>)> =
             match obj.pointer("/spec/users").and_then(Value::as_array) {
-                Some(list) if !list.is_empty() => list
+                // An explicit empty list creates no users; an absent one creates the default user.
+                Some(list) => list
                     .iter()
                     .filter_map(|u| {
                         let name = u.get("name")?.as_str()?.to_string();

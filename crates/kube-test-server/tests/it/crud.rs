@@ -156,6 +156,17 @@ async fn errors_are_status_objects_with_reasons() {
         updated.metadata.resource_version,
         first.metadata.resource_version
     );
+    // Replacing with identical content writes nothing.
+    let before = s.resource_version();
+    let same = api
+        .replace("dup", &pp, &updated)
+        .await
+        .expect("no-op update");
+    assert_eq!(
+        same.metadata.resource_version,
+        updated.metadata.resource_version
+    );
+    assert_eq!(s.resource_version(), before);
     stale.data = Some([("k".to_string(), "lost".to_string())].into());
     let st = status(api.replace("dup", &pp, &stale).await.expect_err("stale rv"));
     assert_eq!((st.code, st.reason.as_str()), (409, "Conflict"));

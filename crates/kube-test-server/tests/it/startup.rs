@@ -87,3 +87,40 @@ fn blocking_start_works_outside_a_runtime() {
         "token never printed"
     );
 }
+
+#[tokio::test]
+async fn standalone_binary_writes_a_working_kubeconfig() {
+    let dir = std::env::temp_dir().join(format!("kts-bin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("kubeconfig");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kube-test-server"))
+        .arg("--kubeconfig-out")
+        .arg(&path)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn binary");
+    let mut text = String::new();
+    for _ in 0..500 {
+        if let Ok(t) = std::fs::read_to_string(&path)
+            && t.contains("current-context")
+        {
+            text = t;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let result = async {
+        let kc = kube::config::Kubeconfig::from_yaml(&text).map_err(|e| e.to_string())?;
+        let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        let c = kube::Client::try_from(cfg).map_err(|e| e.to_string())?;
+        c.apiserver_version().await.map_err(|e| e.to_string())
+    }
+    .await;
+    // Stop the server by its PID before asserting, so a failure never leaks the process.
+    child.kill().expect("kill by pid");
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(result.map(|v| v.git_version), Ok("v1.32.0".to_string()));
+}
