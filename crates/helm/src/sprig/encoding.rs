@@ -207,8 +207,13 @@ fn b32dec(s: &str) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
-/// Go's `json.Marshal` (HTML-safe when `html` is true).
+/// Go's `json.Marshal` (HTML-safe when `html` is true); "" for values JSON
+/// cannot represent (NaN, infinities), as Helm's `toJson` returns.
 pub fn to_json(v: &Value, html: bool) -> String {
+    if crate::yaml::emit::check_marshal(v) == Err(crate::yaml::emit::MarshalError::UnsupportedFloat)
+    {
+        return String::new();
+    }
     let mut out = String::new();
     write_json(&mut out, &v.to_data(), html, None, 0);
     out

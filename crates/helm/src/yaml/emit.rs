@@ -23,6 +23,37 @@ enum Node {
     Map(Vec<(String, Node)>),
 }
 
+/// Why a value cannot be marshalled (Helm's `toYaml` then yields "").
+#[derive(Debug, Clone, PartialEq)]
+pub enum MarshalError {
+    /// `encoding/json` rejects NaN and infinities.
+    UnsupportedFloat,
+    /// go-yaml's reader rejects DEL, C1 controls and U+FFFE/U+FFFF, which
+    /// `encoding/json` leaves unescaped.
+    ControlCharacter,
+}
+
+/// Checks what `sigs.k8s.io/yaml.Marshal` would fail on.
+pub fn check_marshal(v: &Value) -> Result<(), MarshalError> {
+    fn bad_char(c: char) -> bool {
+        let u = c as u32;
+        u == 0x7F || ((0x80..=0x9F).contains(&u) && u != 0x85) || u == 0xFFFE || u == 0xFFFF
+    }
+    match v {
+        Value::Float(f) if !f.is_finite() => Err(MarshalError::UnsupportedFloat),
+        Value::Str(s) if s.chars().any(bad_char) => Err(MarshalError::ControlCharacter),
+        Value::List(l) => l.iter().try_for_each(check_marshal),
+        Value::Map(m) => m.snapshot().iter().try_for_each(|(k, v)| {
+            if k.chars().any(bad_char) {
+                return Err(MarshalError::ControlCharacter);
+            }
+            check_marshal(v)
+        }),
+        Value::Object(o) => check_marshal(&o.to_data()),
+        _ => Ok(()),
+    }
+}
+
 /// Marshals like `sigs.k8s.io/yaml.Marshal` (with the trailing newline).
 pub fn to_yaml(v: &Value) -> String {
     let node = to_node(&v.to_data());
@@ -39,8 +70,12 @@ pub fn to_yaml(v: &Value) -> String {
     e.out
 }
 
-/// Helm's `toYaml`: marshal and drop the final newline.
+/// Helm's `toYaml`: marshal and drop the final newline ("" when the value
+/// cannot be marshalled).
 pub fn helm_to_yaml(v: &Value) -> String {
+    if check_marshal(v).is_err() {
+        return String::new();
+    }
     let s = to_yaml(v);
     s.strip_suffix('\n').map(str::to_string).unwrap_or(s)
 }
@@ -69,7 +104,10 @@ pub fn json_float(f: f64) -> String {
 fn num_node(text: String) -> Node {
     // go-yaml re-resolves the JSON number: ints stay ints, others become
     // floats printed with FormatFloat('g', -1).
-    if text.parse::<i64>().is_ok() || text.parse::<u64>().is_ok() {
+    if let Ok(i) = text.parse::<i64>() {
+        return Node::Num(i.to_string());
+    }
+    if text.parse::<u64>().is_ok() {
         return Node::Num(text);
     }
     match text.parse::<f64>() {
@@ -90,19 +128,66 @@ fn to_node(v: &Value) -> Node {
                 num_node(json_float(*f))
             }
         }
-        Value::Str(s) => Node::Str(s.to_string()),
+        Value::Str(s) => Node::Str(fold_nel(s)),
         Value::List(l) => Node::Seq(l.iter().map(to_node).collect()),
         Value::Map(m) => {
             let mut entries: Vec<(String, Node)> = m
                 .snapshot()
                 .iter()
-                .map(|(k, v)| (k.clone(), to_node(v)))
+                .map(|(k, v)| (fold_nel(k), to_node(v)))
                 .collect();
             entries.sort_by(|a, b| key_cmp(&a.0, &b.0));
             Node::Map(entries)
         }
         Value::Object(o) => to_node(&o.to_data()),
     }
+}
+
+/// `encoding/json` leaves U+0085 (NEL) unescaped, and go-yaml's scanner
+/// folds raw line breaks inside the JSON's double-quoted strings: spaces
+/// before a break are dropped, a single break becomes a space, further
+/// breaks stay newlines, and spaces after them are dropped.
+fn fold_nel(s: &str) -> String {
+    if !s.contains('\u{85}') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c != ' ' && c != '\u{85}' {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        let mut whitespace = String::new();
+        let mut leading = false;
+        let mut trailing = 0usize;
+        while i < chars.len() && (chars[i] == ' ' || chars[i] == '\u{85}') {
+            if chars[i] == ' ' {
+                if !leading {
+                    whitespace.push(' ');
+                }
+            } else if !leading {
+                whitespace.clear();
+                leading = true;
+            } else {
+                trailing += 1;
+            }
+            i += 1;
+        }
+        if leading {
+            if trailing == 0 {
+                out.push(' ');
+            } else {
+                out.push_str(&"\n".repeat(trailing));
+            }
+        } else {
+            out.push_str(&whitespace);
+        }
+    }
+    out
 }
 
 /// go-yaml v2's `keyList.Less` for string keys: a "natural" order where
@@ -199,6 +284,13 @@ impl Emitter {
             }
         }
         self.out.push_str(s);
+    }
+
+    /// libyaml's `write_indent` at the start of a line (column 0).
+    fn write_indent(&mut self, indent: usize) {
+        if self.column < indent {
+            self.put(&" ".repeat(indent - self.column));
+        }
     }
 
     fn newline_indent(&mut self, indent: usize) {
@@ -312,6 +404,7 @@ impl Emitter {
         self.put("'");
         let chars: Vec<char> = s.chars().collect();
         let mut spaces = false;
+        let mut breaks = false;
         for (i, &c) in chars.iter().enumerate() {
             if c == ' ' {
                 if allow_breaks
@@ -326,7 +419,18 @@ impl Emitter {
                     self.put(" ");
                 }
                 spaces = true;
+            } else if is_break(c) {
+                // LS/PS (the only breaks single quotes can hold) are copied
+                // raw; the next character starts an indented line.
+                let mut b = [0u8; 4];
+                self.put(c.encode_utf8(&mut b));
+                self.column = 0;
+                breaks = true;
             } else {
+                if breaks {
+                    self.write_indent(indent);
+                    breaks = false;
+                }
                 if c == '\'' {
                     self.put("'");
                 }
@@ -340,10 +444,19 @@ impl Emitter {
 
     fn write_double(&mut self, s: &str, indent: usize, allow_breaks: bool) {
         self.put("\"");
+        let bom_start = s.starts_with('\u{FEFF}');
         let chars: Vec<char> = s.chars().collect();
         let mut spaces = false;
         for (i, &c) in chars.iter().enumerate() {
-            if !is_printable(c) || c == '\u{FEFF}' || is_break(c) || c == '"' || c == '\\' {
+            // go-yaml v2's is_bom looks at the start of the string, not at
+            // the current character: a leading BOM escapes everything.
+            if bom_start
+                || !is_printable(c)
+                || c == '\u{FEFF}'
+                || is_break(c)
+                || c == '"'
+                || c == '\\'
+            {
                 let esc = match c {
                     '\0' => "\\0".to_string(),
                     '\x07' => "\\a".into(),
@@ -407,7 +520,9 @@ impl Emitter {
         let mut breaks = true;
         for &c in &chars {
             if is_break(c) {
-                self.put("\n");
+                let mut b = [0u8; 4];
+                self.put(c.encode_utf8(&mut b));
+                self.column = 0;
                 breaks = true;
             } else {
                 if breaks {
