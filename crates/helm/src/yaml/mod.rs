@@ -18,16 +18,18 @@ use crate::value::{Map, Value};
 pub use emit::{helm_to_yaml, to_yaml};
 use resolve::{Resolved, resolve_plain};
 
-/// A YAML syntax error.
+/// A YAML document Helm cannot read: a syntax error (`yaml: ...`) or a
+/// value JSON cannot hold (`json: unsupported value: NaN`).
 #[derive(Debug, Clone, Error, PartialEq)]
-#[error("yaml: {0}")]
+#[error("{0}")]
 pub struct YamlError(pub String);
 
 /// Parses every document of `src` (empty documents become nil).
 pub fn parse_all(src: &str) -> Result<Vec<Value>, YamlError> {
     let mut b = Builder::default();
     let mut p = Parser::new_from_str(src);
-    p.load(&mut b, true).map_err(|e| YamlError(e.to_string()))?;
+    p.load(&mut b, true)
+        .map_err(|e| YamlError(format!("yaml: {e}")))?;
     if let Some(e) = b.error {
         return Err(YamlError(e));
     }
@@ -147,6 +149,19 @@ impl MarkedEventReceiver for Builder {
             }
             Event::Scalar(v, style, anchor, tag) => {
                 let val = scalar(v, style, &tag);
+                if let Value::Float(f) = val
+                    && !f.is_finite()
+                    && self.error.is_none()
+                {
+                    let shown = if f.is_nan() {
+                        "NaN"
+                    } else if f > 0.0 {
+                        "+Inf"
+                    } else {
+                        "-Inf"
+                    };
+                    self.error = Some(format!("json: unsupported value: {shown}"));
+                }
                 self.push_value(val, anchor);
             }
             Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq(Vec::new(), anchor)),

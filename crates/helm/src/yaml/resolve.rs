@@ -48,7 +48,8 @@ pub fn resolve_plain(s: &str) -> Resolved {
     };
     match first {
         b'.' => match s.parse::<f64>() {
-            Ok(f) if go_parse_float_ok(s) => Resolved::Float(f),
+            // strconv.ParseFloat reports overflow as an error.
+            Ok(f) if go_parse_float_ok(s) && f.is_finite() => Resolved::Float(f),
             _ => Resolved::Str,
         },
         b'0'..=b'9' | b'+' | b'-' => {
@@ -64,6 +65,7 @@ pub fn resolve_plain(s: &str) -> Resolved {
             }
             if is_yaml_style_float(&plain)
                 && let Ok(f) = plain.parse::<f64>()
+                && f.is_finite()
             {
                 return Resolved::Float(f);
             }
