@@ -41,15 +41,20 @@ const EXEC_STACK: usize = 512 * 1024 * 1024;
 /// exhausted. Falls back to the current thread if no thread can be
 /// spawned; `None` if `f` panicked.
 pub fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
-    std::thread::scope(|scope| {
-        match std::thread::Builder::new()
+    let cell = std::sync::Mutex::new(Some(f));
+    let take = || cell.lock().ok().and_then(|mut g| g.take());
+    let spawned = std::thread::scope(|scope| {
+        let res = std::thread::Builder::new()
             .stack_size(EXEC_STACK)
-            .spawn_scoped(scope, f)
-        {
-            Ok(h) => h.join().ok(),
-            Err(_) => None,
-        }
-    })
+            .spawn_scoped(scope, || take().map(|f| f()));
+        res.ok().map(|h| h.join().ok().flatten())
+    });
+    match spawned {
+        Some(out) => out,
+        // No thread available: run here (deep recursion may then hit the
+        // smaller stack, but ordinary charts render normally).
+        None => take().map(|f| f()),
+    }
 }
 
 /// A set of named templates sharing `define`s and a function map (Go's
