@@ -394,3 +394,123 @@ fn template_command_applies_flags_in_helm_order() {
     assert!(out.text.contains("image: \"0123:from-set\""));
     assert!(out.text.contains("namespace: default") || out.text.contains("name: default-extra"));
 }
+
+/// Deterministic pseudo-random generator for the robustness tests.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) as usize
+    }
+}
+
+/// Random token soup through the template parser and executor: errors
+/// are fine, panics are not.
+#[test]
+fn random_templates_never_panic() {
+    let pieces = [
+        "{{",
+        "}}",
+        "{{-",
+        "-}}",
+        " ",
+        "\n",
+        ".",
+        ".Values",
+        ".a",
+        "$",
+        "$x",
+        ":=",
+        "=",
+        "|",
+        "(",
+        ")",
+        "\"s\"",
+        "`r`",
+        "'c'",
+        "1",
+        "-2",
+        "1.5e3",
+        "0x1F",
+        "nil",
+        "true",
+        "if",
+        "else",
+        "end",
+        "range",
+        "with",
+        "define",
+        "template",
+        "block",
+        "break",
+        "continue",
+        "include",
+        "tpl",
+        "printf",
+        "\"%d %s %v\"",
+        "index",
+        "slice",
+        "len",
+        "eq",
+        "and",
+        "or",
+        "not",
+        "default",
+        "toYaml",
+        "fromYaml",
+        "list",
+        "dict",
+        "set",
+        "merge",
+        "/*",
+        "*/",
+        ",",
+        "text",
+        "required",
+        "fail",
+        "semverCompare",
+        "regexMatch",
+        "\"[\"",
+    ];
+    let funcs = stackbook_helm::sprig::helm_funcs();
+    let data =
+        Value::from_json(&serde_json::json!({"Values": {"a": {"b": [1, "x", null]}, "n": 3}}));
+    let mut rng = Lcg(12345);
+    for _ in 0..3000 {
+        let n = 1 + rng.next() % 24;
+        let src: String = (0..n).map(|_| pieces[rng.next() % pieces.len()]).collect();
+        let mut t = Templates::new(funcs.clone());
+        if t.add("t", &src).is_ok() {
+            let mut log = stackbook_helm::gotmpl::AccessLog::default();
+            let _ = t.execute_inline("t", &data, &mut log);
+        }
+    }
+}
+
+/// Random YAML-ish text through the values parser and the emitter.
+#[test]
+fn random_yaml_never_panics() {
+    let pieces = [
+        "a", ":", " ", "\n", "- ", "  ", "[", "]", "{", "}", ",", "'", "\"", "&x", "*x", "<<",
+        "!!str", "#", "|", ">", "1", ".5", "~", "\t", "é", "---",
+    ];
+    let mut rng = Lcg(777);
+    for _ in 0..3000 {
+        let n = 1 + rng.next() % 30;
+        let src: String = (0..n).map(|_| pieces[rng.next() % pieces.len()]).collect();
+        if let Ok(v) = stackbook_helm::yaml::parse(&src) {
+            let out = stackbook_helm::yaml::to_yaml(&v);
+            // What we emit must read back to the same value.
+            if stackbook_helm::yaml::emit::check_marshal(&v).is_ok() {
+                assert_eq!(
+                    stackbook_helm::yaml::parse(&out).ok().map(|x| x.to_json()),
+                    Some(v.to_json()),
+                    "{src:?} -> {out:?}"
+                );
+            }
+        }
+    }
+}
