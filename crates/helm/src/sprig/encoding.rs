@@ -57,6 +57,9 @@ pub fn register(m: &mut FuncMap) {
             },
         )
     });
+    m.add("toYamlPretty", 1, |a| {
+        Ok(Value::from(yaml::emit::helm_to_yaml_pretty(&a[0])))
+    });
     m.add("toYaml", 1, |a| Ok(Value::from(yaml::helm_to_yaml(&a[0]))));
     m.add("mustToYaml", 1, |a| {
         Ok(Value::from(yaml::helm_to_yaml(&a[0])))

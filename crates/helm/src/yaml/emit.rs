@@ -60,6 +60,8 @@ pub fn to_yaml(v: &Value) -> String {
     let mut e = Emitter {
         out: String::new(),
         column: 0,
+        width: BEST_WIDTH,
+        indent_seq: false,
     };
     // A root scalar is indented like a nested one (libyaml's first indent).
     let indent = if matches!(node, Node::Str(_)) { 2 } else { 0 };
@@ -68,6 +70,43 @@ pub fn to_yaml(v: &Value) -> String {
         e.out.push('\n');
     }
     e.out
+}
+
+/// Helm's `toYamlPretty` (go-yaml v3 encoder, indent 2): no JSON round
+/// trip (floats print as Go's `%g`), sequences indented under their key,
+/// no line folding.
+pub fn helm_to_yaml_pretty(v: &Value) -> String {
+    if check_marshal(v).is_err() {
+        return String::new();
+    }
+    let node = to_node_raw(&v.to_data());
+    let mut e = Emitter {
+        out: String::new(),
+        column: 0,
+        width: usize::MAX,
+        indent_seq: true,
+    };
+    let indent = if matches!(node, Node::Str(_)) { 2 } else { 0 };
+    e.node(&node, indent, Ctx::Root);
+    e.out.trim_end_matches('\n').to_string()
+}
+
+fn to_node_raw(v: &Value) -> Node {
+    match v {
+        Value::Float(f) => Node::Num(format_float_g(*f, 6)),
+        Value::List(l) => Node::Seq(l.iter().map(to_node_raw).collect()),
+        Value::Map(m) => {
+            let mut entries: Vec<(String, Node)> = m
+                .snapshot()
+                .iter()
+                .map(|(k, v)| (k.clone(), to_node_raw(v)))
+                .collect();
+            entries.sort_by(|a, b| key_cmp(&a.0, &b.0));
+            Node::Map(entries)
+        }
+        Value::Str(s) => Node::Str(s.to_string()),
+        other => to_node(other),
+    }
 }
 
 /// Helm's `toYaml`: marshal and drop the final newline ("" when the value
@@ -272,6 +311,10 @@ enum Style {
 struct Emitter {
     out: String,
     column: usize,
+    /// Column after which long scalars fold (go-yaml v2: 80; v3: never).
+    width: usize,
+    /// Indent sequences under their mapping key (go-yaml v3 style).
+    indent_seq: bool,
 }
 
 impl Emitter {
@@ -314,9 +357,10 @@ impl Emitter {
                     match v {
                         Node::Map(e) if !e.is_empty() => self.node(v, indent + 2, Ctx::MapValue),
                         Node::Seq(s) if !s.is_empty() => {
-                            // indentless sequence under a mapping key
-                            self.newline_indent(indent);
-                            self.node(v, indent, Ctx::MapValue);
+                            // v2: indentless sequence under a mapping key
+                            let seq_indent = if self.indent_seq { indent + 2 } else { indent };
+                            self.newline_indent(seq_indent);
+                            self.node(v, seq_indent, Ctx::MapValue);
                         }
                         _ => {
                             self.put(" ");
@@ -384,7 +428,7 @@ impl Emitter {
             if c == ' ' {
                 if allow_breaks
                     && !spaces
-                    && self.column > BEST_WIDTH
+                    && self.column > self.width
                     && chars.get(i + 1) != Some(&' ')
                 {
                     self.newline_indent(indent);
@@ -409,7 +453,7 @@ impl Emitter {
             if c == ' ' {
                 if allow_breaks
                     && !spaces
-                    && self.column > BEST_WIDTH
+                    && self.column > self.width
                     && i != 0
                     && i + 1 != chars.len()
                     && chars.get(i + 1) != Some(&' ')
@@ -482,7 +526,7 @@ impl Emitter {
             } else if c == ' ' {
                 if allow_breaks
                     && !spaces
-                    && self.column > BEST_WIDTH
+                    && self.column > self.width
                     && i != 0
                     && i + 1 != chars.len()
                 {
