@@ -301,61 +301,194 @@ fn json_string(out: &mut String, s: &str, html: bool) {
     out.push('"');
 }
 
-/// BurntSushi/toml encoding of a map (scalars first, then tables).
+/// BurntSushi/toml's encoder (what Helm's `toToml` uses): direct keys
+/// first, then sub-tables and arrays of tables, keys sorted bytewise, two
+/// spaces of indentation per nesting level.
 pub fn to_toml(v: &Value) -> String {
-    let Value::Map(m) = v.to_data() else {
-        return "toml: top-level values must be Go maps or structs".into();
+    let mut enc = TomlEnc {
+        out: String::new(),
+        written: false,
     };
-    let mut out = String::new();
-    toml_table(&mut out, &m.snapshot(), &[]);
-    out
+    match v.to_data() {
+        Value::Map(m) => match enc.table(&[], &m.snapshot()) {
+            Ok(()) => enc.out,
+            Err(e) => e,
+        },
+        other => toml_value(&other, &[]).unwrap_or_else(|e| e),
+    }
+}
+
+struct TomlEnc {
+    out: String,
+    written: bool,
+}
+
+fn toml_bare(k: &str) -> bool {
+    !k.is_empty()
+        && k.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
 }
 
 fn toml_key(k: &str) -> String {
-    if !k.is_empty()
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
+    if toml_bare(k) {
         k.to_string()
     } else {
-        crate::gotmpl::gofmt::go_quote(k)
+        toml_string(k)
     }
 }
 
-fn toml_scalar(v: &Value) -> Option<String> {
-    Some(match v {
+fn toml_string(s: &str) -> String {
+    let mut o = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '\\' => o.push_str("\\\\"),
+            '"' => o.push_str("\\\""),
+            '\u{8}' => o.push_str("\\b"),
+            '\t' => o.push_str("\\t"),
+            '\n' => o.push_str("\\n"),
+            '\u{c}' => o.push_str("\\f"),
+            '\r' => o.push_str("\\r"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                o.push_str(&format!("\\u{:04X}", c as u32))
+            }
+            c => o.push(c),
+        }
+    }
+    o.push('"');
+    o
+}
+
+fn toml_float(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    let s = crate::value::format_float_g(f, 6);
+    if s.contains(['.', 'e']) {
+        s
+    } else {
+        format!("{s}.0")
+    }
+}
+
+fn is_table(v: &Value) -> bool {
+    matches!(v, Value::Map(_))
+}
+
+fn is_table_array(v: &Value) -> bool {
+    matches!(v, Value::List(l) if !l.is_empty() && l.iter().all(is_table))
+}
+
+/// An inline TOML value.
+fn toml_value(v: &Value, key: &[String]) -> Result<String, String> {
+    Ok(match v {
         Value::Bool(b) => b.to_string(),
         Value::Int(i) | Value::Int64(i) => i.to_string(),
-        Value::Float(f) => {
-            if f.fract() == 0.0 && f.abs() < 1e16 {
-                format!("{f:.1}")
-            } else {
-                crate::value::format_float_g(*f, 21)
+        Value::Float(f) => toml_float(*f),
+        Value::Str(s) => toml_string(s),
+        Value::List(l) => {
+            let mut parts = Vec::new();
+            for e in l.iter() {
+                if matches!(e, Value::Nil) {
+                    return Err("toml: cannot encode array with nil element".into());
+                }
+                parts.push(toml_value(e, key)?);
             }
-        }
-        Value::Str(s) => crate::gotmpl::gofmt::go_quote(s),
-        Value::List(l) if l.iter().all(|e| !matches!(e, Value::Map(_))) => {
-            let parts: Vec<String> = l.iter().filter_map(toml_scalar).collect();
             format!("[{}]", parts.join(", "))
         }
-        _ => return None,
+        Value::Map(m) => {
+            let snap = m.snapshot();
+            let mut keys: Vec<&String> = snap.keys().collect();
+            keys.sort();
+            let mut parts = Vec::new();
+            for k in keys {
+                if let Some(val) = snap.get(k)
+                    && !matches!(val, Value::Nil)
+                {
+                    parts.push(format!("{} = {}", toml_key(k), toml_value(val, key)?));
+                }
+            }
+            format!("{{{}}}", parts.join(", "))
+        }
+        Value::Nil => String::new(),
+        Value::Object(o) => return toml_value(&o.to_data(), key),
     })
 }
 
-fn toml_table(out: &mut String, m: &Map, path: &[String]) {
-    let indent = "  ".repeat(path.len());
-    for (k, v) in m {
-        if let Some(s) = toml_scalar(v) {
-            out.push_str(&format!("{indent}{} = {s}\n", toml_key(k)));
+impl TomlEnc {
+    fn wf(&mut self, s: &str) {
+        self.out.push_str(s);
+        self.written = true;
+    }
+    fn newline(&mut self) {
+        if self.written {
+            self.out.push('\n');
         }
     }
-    for (k, v) in m {
-        if let Value::Map(sub) = v {
-            let mut p = path.to_vec();
-            p.push(toml_key(k));
-            let ind = "  ".repeat(p.len() - 1);
-            out.push_str(&format!("\n{ind}[{}]\n", p.join(".")));
-            toml_table(out, &sub.snapshot(), &p);
+    fn indent(key: &[String]) -> String {
+        "  ".repeat(key.len().saturating_sub(1))
+    }
+    fn path(key: &[String]) -> String {
+        key.iter()
+            .map(|k| toml_key(k))
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+
+    fn table(&mut self, key: &[String], m: &Map) -> Result<(), String> {
+        let mut direct: Vec<&String> = Vec::new();
+        let mut sub: Vec<&String> = Vec::new();
+        for (k, v) in m {
+            if is_table(v) || is_table_array(v) {
+                sub.push(k);
+            } else {
+                direct.push(k);
+            }
+        }
+        direct.sort();
+        sub.sort();
+        for k in direct.into_iter().chain(sub) {
+            let Some(v) = m.get(k) else { continue };
+            if matches!(v, Value::Nil) {
+                continue;
+            }
+            let mut child = key.to_vec();
+            child.push(k.clone());
+            self.encode(&child, v)?;
+        }
+        Ok(())
+    }
+
+    fn encode(&mut self, key: &[String], v: &Value) -> Result<(), String> {
+        match v {
+            Value::Map(m) => {
+                if key.len() == 1 {
+                    self.newline();
+                }
+                self.wf(&format!("{}[{}]", Self::indent(key), Self::path(key)));
+                self.newline();
+                self.table(key, &m.snapshot())
+            }
+            Value::List(l) if is_table_array(v) => {
+                for e in l.iter() {
+                    if let Value::Map(m) = e {
+                        self.newline();
+                        self.wf(&format!("{}[[{}]]", Self::indent(key), Self::path(key)));
+                        self.newline();
+                        self.table(key, &m.snapshot())?;
+                    }
+                }
+                Ok(())
+            }
+            other => {
+                let val = toml_value(other, key)?;
+                let last = key.last().map(|k| toml_key(k)).unwrap_or_default();
+                self.wf(&format!("{}{} = {}", Self::indent(key), last, val));
+                self.newline();
+                Ok(())
+            }
         }
     }
 }
