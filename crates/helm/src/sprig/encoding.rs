@@ -314,7 +314,7 @@ pub fn to_toml(v: &Value) -> String {
             Ok(()) => enc.out,
             Err(e) => e,
         },
-        other => toml_value(&other, &[]).unwrap_or_else(|e| e),
+        other => toml_value(&other).unwrap_or_else(|e| e),
     }
 }
 
@@ -382,7 +382,7 @@ fn is_table_array(v: &Value) -> bool {
 }
 
 /// An inline TOML value.
-fn toml_value(v: &Value, key: &[String]) -> Result<String, String> {
+fn toml_value(v: &Value) -> Result<String, String> {
     Ok(match v {
         Value::Bool(b) => b.to_string(),
         Value::Int(i) | Value::Int64(i) => i.to_string(),
@@ -394,7 +394,7 @@ fn toml_value(v: &Value, key: &[String]) -> Result<String, String> {
                 if matches!(e, Value::Nil) {
                     return Err("toml: cannot encode array with nil element".into());
                 }
-                parts.push(toml_value(e, key)?);
+                parts.push(toml_value(e)?);
             }
             format!("[{}]", parts.join(", "))
         }
@@ -407,13 +407,13 @@ fn toml_value(v: &Value, key: &[String]) -> Result<String, String> {
                 if let Some(val) = snap.get(k)
                     && !matches!(val, Value::Nil)
                 {
-                    parts.push(format!("{} = {}", toml_key(k), toml_value(val, key)?));
+                    parts.push(format!("{} = {}", toml_key(k), toml_value(val)?));
                 }
             }
             format!("{{{}}}", parts.join(", "))
         }
         Value::Nil => String::new(),
-        Value::Object(o) => return toml_value(&o.to_data(), key),
+        Value::Object(o) => return toml_value(&o.to_data()),
     })
 }
 
@@ -483,7 +483,7 @@ impl TomlEnc {
                 Ok(())
             }
             other => {
-                let val = toml_value(other, key)?;
+                let val = toml_value(other)?;
                 let last = key.last().map(|k| toml_key(k)).unwrap_or_default();
                 self.wf(&format!("{}{} = {}", Self::indent(key), last, val));
                 self.newline();
