@@ -18,6 +18,103 @@ pub struct Cli {
 pub enum Command {
     /// Run a playbook (like ansible-playbook).
     Play(Box<PlayArgs>),
+    /// Create, edit and convert vaults (age, and Ansible Vault for migration).
+    Vault(Box<VaultArgs>),
+}
+
+/// Where vault secrets come from (shared by `play` and `vault`).
+#[derive(Debug, Args, Default)]
+pub struct VaultSecretArgs {
+    /// Ansible Vault password file (repeatable); executable files are run for the password.
+    #[arg(long = "vault-password-file", global = true)]
+    pub vault_password_file: Vec<std::path::PathBuf>,
+    /// Ansible Vault id `label@source` (source: a file, a script, or `prompt`; repeatable).
+    #[arg(long = "vault-id", global = true)]
+    pub vault_id: Vec<String>,
+    /// Ask for the Ansible Vault password.
+    #[arg(short = 'J', long = "ask-vault-pass", global = true)]
+    pub ask_vault_pass: bool,
+    /// age identity file (repeatable); also STACKBOOK_AGE_IDENTITY, SOPS_AGE_KEY_FILE and
+    /// ~/.config/sops/age/keys.txt.
+    #[arg(long = "age-identity", global = true)]
+    pub age_identity: Vec<std::path::PathBuf>,
+}
+
+/// `stackbook vault`.
+#[derive(Debug, Args)]
+pub struct VaultArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: VaultAction,
+    /// Where to find existing secrets.
+    #[command(flatten)]
+    pub secrets: VaultSecretArgs,
+    /// Encrypt to this age recipient (`age1…`, an SSH public key; repeatable).
+    #[arg(long = "recipient", short = 'r', global = true)]
+    pub recipient: Vec<String>,
+    /// Encrypt to every recipient listed in this file (repeatable).
+    #[arg(long = "recipients-file", short = 'R', global = true)]
+    pub recipients_file: Vec<std::path::PathBuf>,
+    /// Encrypt with a passphrase (asked for) instead of recipients.
+    #[arg(long = "passphrase", global = true)]
+    pub passphrase: bool,
+}
+
+/// Vault operations.
+#[derive(Debug, Subcommand)]
+pub enum VaultAction {
+    /// Create a new encrypted file in $EDITOR.
+    Create {
+        /// The file to create.
+        file: std::path::PathBuf,
+    },
+    /// Encrypt a plain file in place (or to --output).
+    Encrypt {
+        /// The file.
+        file: std::path::PathBuf,
+        /// Write here instead of in place.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Decrypt a vault in place (or to --output; `-` for stdout).
+    Decrypt {
+        /// The file.
+        file: std::path::PathBuf,
+        /// Write here instead of in place.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Print a vault's plaintext.
+    View {
+        /// The file.
+        file: std::path::PathBuf,
+    },
+    /// Edit a vault in $EDITOR; re-encrypts only when changed.
+    Edit {
+        /// The file.
+        file: std::path::PathBuf,
+    },
+    /// Re-encrypt a vault to new recipients.
+    Rekey {
+        /// The file.
+        file: std::path::PathBuf,
+    },
+    /// Encrypt one value as a `name: !age |` YAML snippet.
+    EncryptString {
+        /// The value (read from stdin when absent).
+        value: Option<String>,
+        /// The variable name for the snippet.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Rewrite an Ansible Vault file (whole or inline values) as an age vault.
+    Migrate {
+        /// The Ansible Vault file.
+        file: std::path::PathBuf,
+        /// Write here instead of in place.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 /// Output formats.
@@ -88,4 +185,7 @@ pub struct PlayArgs {
     /// Connection type (only `local` is supported).
     #[arg(short = 'c', long, default_value = "local")]
     pub connection: String,
+    /// Vault secrets.
+    #[command(flatten)]
+    pub secrets: VaultSecretArgs,
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand; each returns the process exit code.
 
 mod play;
+mod vault;
 
 use crate::cli::{Cli, Command};
 
@@ -8,5 +9,6 @@ use crate::cli::{Cli, Command};
 pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Play(args) => play::run(*args),
+        Command::Vault(args) => vault::run(*args),
     }
 }

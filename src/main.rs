@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod diagnostic;
+mod secrets;
 
 use std::process::ExitCode;
 

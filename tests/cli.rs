@@ -278,3 +278,147 @@ fn demo_playbook_runs_both_branches() {
         assert!(stdout.contains(expected), "{stdout}");
     }
 }
+
+fn secrets_fixture(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/secrets/tests/fixtures")
+        .join(path)
+}
+
+fn stackbook(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stackbook"))
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("STACKBOOK_AGE_IDENTITY")
+        .env_remove("SOPS_AGE_KEY_FILE")
+        .env_remove("SOPS_AGE_KEY")
+        .args(args)
+        .output()
+        .expect("stackbook runs")
+}
+
+#[test]
+fn age_vault_values_are_usable_and_never_printed() {
+    let scratch = Scratch::new("age-vault");
+    let recipient =
+        std::fs::read_to_string(secrets_fixture("keys/recipient.txt")).expect("recipient");
+    let recipient = recipient
+        .lines()
+        .find(|l| l.starts_with("age1"))
+        .expect("age1 recipient")
+        .to_string();
+    // An inline `!age` value made by `stackbook vault encrypt-string`.
+    let output = stackbook(
+        &scratch.dir,
+        &[
+            "vault",
+            "encrypt-string",
+            CANARY,
+            "--name",
+            "cipher_pass",
+            "--recipient",
+            &recipient,
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{:?}", text(&output));
+    let (snippet, _) = text(&output);
+    assert!(!snippet.contains(CANARY));
+    scratch.write("vaults/inline.yml", &snippet);
+    // A whole-file age vault made by `stackbook vault encrypt`.
+    scratch.write(
+        "vaults/whole.yml",
+        &format!("s3_secret: \"whole-{CANARY}\"\n"),
+    );
+    let output = stackbook(
+        &scratch.dir,
+        &[
+            "vault",
+            "encrypt",
+            "vaults/whole.yml",
+            "--recipient",
+            &recipient,
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{:?}", text(&output));
+    assert!(
+        !std::fs::read_to_string(scratch.dir.join("vaults/whole.yml"))
+            .unwrap()
+            .contains(CANARY)
+    );
+    scratch.write(
+        "site.yml",
+        "- hosts: localhost
+  gather_facts: false
+  vars_files: [vaults/inline.yml, \"vaults/{{ kind }}.yml\"]
+  vars: {kind: whole}
+  tasks:
+    - name: render a config with both secrets
+      copy:
+        dest: \"{{ playbook_dir }}/s3.conf\"
+        content: \"repo1-cipher-pass={{ cipher_pass }}\\nrepo1-s3-key-secret={{ s3_secret }}\\n\"
+      diff: true
+    - debug: msg=\"pass is {{ cipher_pass }} and {{ s3_secret | b64encode }}\"
+    - debug: var=s3_secret
+",
+    );
+    let identity = secrets_fixture("keys/identity.txt");
+    let identity = identity.to_str().expect("utf-8 path");
+    for format in ["human", "json"] {
+        let output = stackbook(
+            &scratch.dir,
+            &[
+                "play",
+                "site.yml",
+                "--diff",
+                "-vvvv",
+                "--age-identity",
+                identity,
+                "--output",
+                format,
+            ],
+        );
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+        assert_no_canary(&[&stdout, &stderr]);
+        assert!(stdout.contains("********"), "{stdout}");
+    }
+    let written = std::fs::read_to_string(scratch.dir.join("s3.conf")).expect("config written");
+    assert_eq!(
+        written,
+        format!("repo1-cipher-pass={CANARY}\nrepo1-s3-key-secret=whole-{CANARY}\n")
+    );
+    // Without the identity, the run stops before any task with a clear message.
+    let output = stackbook(&scratch.dir, &["play", "site.yml"]);
+    let (stdout, stderr) = text(&output);
+    assert_ne!(output.status.code(), Some(0));
+    assert!(
+        stderr.contains("--age-identity") || stdout.contains("--age-identity"),
+        "{stdout}{stderr}"
+    );
+}
+
+#[test]
+fn ansible_vault_files_decrypt_with_a_password_file() {
+    let scratch = Scratch::new("ansible-vault");
+    let vault = std::fs::read_to_string(secrets_fixture("ansible/vault-1.1.yml")).expect("fixture");
+    scratch.write("vault.yml", &vault);
+    scratch.write(
+        "site.yml",
+        "- hosts: localhost\n  gather_facts: false\n  vars_files: [vault.yml]\n  tasks:\n    - debug: msg=\"{{ s3_access_key | length }}\"\n",
+    );
+    let password = secrets_fixture("ansible/pw-default.txt");
+    let output = scratch.play(
+        "site.yml",
+        &["--vault-password-file", password.to_str().expect("utf-8")],
+    );
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("\"msg\": 21"), "{stdout}");
+    assert!(!stdout.contains("AKIAFIXTURE0123456789"), "{stdout}");
+    let output = scratch.play("site.yml", &[]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a vault without a password exits 1 as ansible-playbook does"
+    );
+}

@@ -71,7 +71,11 @@ fn execute(args: &PlayArgs) -> Result<ExitCode, EngineError> {
         return Ok(ExitCode::Ok);
     }
     let inventory = Inventory::load(&options.inventories)?;
-    let redactor = Redactor::default();
+    let (keys, configured) =
+        crate::secrets::load_keys(&args.secrets).map_err(EngineError::Fatal)?;
+    let decryptor: Option<std::sync::Arc<dyn stackbook_engine::value::Decryptor>> =
+        configured.then(|| std::sync::Arc::new(stackbook_engine::vault::VaultKeys::new(keys)) as _);
+    let redactor = std::sync::Arc::new(Redactor::new());
     let stdout = std::io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut sink: Box<dyn EventSink> = match args.output {
@@ -90,7 +94,7 @@ fn execute(args: &PlayArgs) -> Result<ExitCode, EngineError> {
         inventory,
         sink: sink.as_mut(),
         redactor,
-        decryptor: None,
+        decryptor,
     };
     run_playbook(&loaded, &mut context)
 }

@@ -26,7 +26,7 @@ use crate::inventory::Inventory;
 use crate::load::LoadedPlaybook;
 use crate::modules::Registry;
 use crate::options::RunOptions;
-use crate::output::redact::Redactor;
+use crate::output::redact::{Redactor, Registration, register_secret};
 use crate::value::{Decryptor, node_to_value};
 
 /// Everything a run needs besides the playbook.
@@ -42,7 +42,7 @@ pub struct RunContext<'a> {
     /// Where events go.
     pub sink: &'a mut dyn EventSink,
     /// Secrets to mask in all output.
-    pub redactor: Redactor,
+    pub redactor: Arc<Redactor>,
     /// Vault decryption, when configured.
     pub decryptor: Option<Arc<dyn Decryptor>>,
 }
@@ -204,9 +204,19 @@ impl Runtime<'_, '_> {
         self.hosts.entry(name.to_string()).or_default()
     }
 
+    /// Registers vault values with the redactor; one too short to mask is reported once.
     fn add_secrets(&mut self, secrets: Vec<String>) {
         for secret in secrets {
-            self.ctx.redactor.add(&secret);
+            if register_secret(&self.ctx.redactor, &secret) == Registration::TooShort
+                && !secret.trim().is_empty()
+            {
+                self.ctx.sink.emit(&Event::Warning {
+                    message: format!(
+                        "a vault value shorter than {} characters cannot be masked in output",
+                        stackbook_secrets::redact::MIN_SECRET_LEN
+                    ),
+                });
+            }
         }
     }
 

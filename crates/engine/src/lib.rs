@@ -16,6 +16,7 @@ pub mod modules;
 pub mod options;
 pub mod output;
 pub mod value;
+pub mod vault;
 
 pub use error::{EngineError, ExitCode};
 pub use options::RunOptions;

@@ -40,7 +40,7 @@ impl Templar {
         // Ansible's template settings.
         if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
             .trim_blocks(true)
-            .keep_trailing_newline(false)
+            .keep_trailing_newline(true)
             .build()
         {
             env.set_syntax(syntax);

@@ -139,7 +139,7 @@ impl Runtime<'_, '_> {
                 let mut secrets = Vec::new();
                 collect_strings(&Json::Object(result.clone()), &mut secrets);
                 for secret in secrets {
-                    self.ctx.redactor.add(&secret);
+                    let _ = crate::output::redact::register_secret(&self.ctx.redactor, &secret);
                 }
             }
             let register_value = from_json(&Json::Object(result.clone()));

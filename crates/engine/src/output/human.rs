@@ -13,7 +13,7 @@ const COLUMNS: usize = 80;
 /// Writes the human-readable view.
 pub struct HumanPrinter<W: Write> {
     out: W,
-    redactor: Redactor,
+    redactor: std::sync::Arc<Redactor>,
     color: bool,
     verbosity: u8,
     /// Actions whose results are always shown (like Ansible's debug).
@@ -22,7 +22,7 @@ pub struct HumanPrinter<W: Write> {
 
 impl<W: Write> HumanPrinter<W> {
     /// Creates a printer.
-    pub fn new(out: W, redactor: Redactor, color: bool, verbosity: u8) -> Self {
+    pub fn new(out: W, redactor: std::sync::Arc<Redactor>, color: bool, verbosity: u8) -> Self {
         HumanPrinter {
             out,
             redactor,

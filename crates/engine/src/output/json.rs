@@ -8,12 +8,12 @@ use crate::event::{Event, EventSink};
 /// Writes events as JSON lines.
 pub struct JsonPrinter<W: Write> {
     out: W,
-    redactor: Redactor,
+    redactor: std::sync::Arc<Redactor>,
 }
 
 impl<W: Write> JsonPrinter<W> {
     /// Creates a printer.
-    pub fn new(out: W, redactor: Redactor) -> Self {
+    pub fn new(out: W, redactor: std::sync::Arc<Redactor>) -> Self {
         JsonPrinter { out, redactor }
     }
 }
