@@ -86,6 +86,12 @@ pub fn register(m: &mut FuncMap) {
             Err(e) => Value::list(vec![Value::from(format!("error converting YAML to JSON: {e}"))]),
         })
     });
+    m.add("fromToml", 1, |a| {
+        Ok(match super::toml_read::parse(want_str(&a[0])?) {
+            Ok(v) => v,
+            Err(e) => error_map(e),
+        })
+    });
     m.add("toToml", 1, |a| Ok(Value::from(to_toml(&a[0]))));
     m.add("sha256sum", 1, |a| {
         Ok(Value::from(hex(&sha2::Sha256::digest(

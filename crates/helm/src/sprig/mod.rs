@@ -15,6 +15,7 @@ pub mod random;
 pub mod regex;
 pub mod semver;
 pub mod strings;
+pub mod toml_read;
 pub mod types;
 
 pub use random::set_random_seed;
