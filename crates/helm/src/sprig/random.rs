@@ -1,7 +1,7 @@
-//! Random generators (`randAlphaNum`, `uuidv4`, ...). A process-wide
-//! xorshift generator replaces crypto randomness so tests can fix the seed
-//! with [`set_random_seed`]; these values are never secrets in charts that
-//! are rendered for diffing.
+//! Random generators (`randAlphaNum`, `uuidv4`, ...). Charts use these for
+//! generated passwords, so values come from the operating system's CSPRNG;
+//! tests can switch to a deterministic xorshift stream with
+//! [`set_random_seed`].
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -19,11 +19,16 @@ pub fn set_random_seed(seed: u64) {
 fn next() -> u64 {
     let mut x = STATE.load(Ordering::SeqCst);
     if x == 0 {
-        let t = std::time::SystemTime::now()
+        // Not seeded: OS randomness.
+        let mut b = [0u8; 8];
+        if getrandom::getrandom(&mut b).is_ok() {
+            return u64::from_le_bytes(b);
+        }
+        x = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
-            .unwrap_or(1);
-        x = t | 1;
+            .unwrap_or(1)
+            | 1;
     }
     x ^= x << 13;
     x ^= x >> 7;
