@@ -385,6 +385,61 @@ pub fn format_float_g(f: f64, exp_limit: i32) -> String {
     out
 }
 
+/// First code point of the private-use block that carries raw bytes
+/// 0x80..=0xFF that are not valid UTF-8 (Go strings are byte strings; ours
+/// are UTF-8, so file contents are kept lossless this way).
+const RAW_BYTE_BASE: u32 = 0xF700;
+
+/// Bytes to a string without loss: invalid UTF-8 bytes become U+F780..U+F7FF.
+pub fn string_from_bytes(b: &[u8]) -> String {
+    let mut out = String::with_capacity(b.len());
+    let mut rest = b;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                let n = e.error_len().unwrap_or(bad.len()).max(1).min(bad.len());
+                for &byte in &bad[..n] {
+                    out.push(char::from_u32(RAW_BYTE_BASE + u32::from(byte)).unwrap_or('\u{FFFD}'));
+                }
+                rest = &bad[n..];
+                if rest.is_empty() {
+                    return out;
+                }
+            }
+        }
+    }
+}
+
+/// The Go bytes of a string made by [`string_from_bytes`].
+pub fn bytes_of(s: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    for c in s.chars() {
+        let u = c as u32;
+        if (RAW_BYTE_BASE + 0x80..=RAW_BYTE_BASE + 0xFF).contains(&u) {
+            out.push((u - RAW_BYTE_BASE) as u8);
+        } else {
+            let mut b = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+        }
+    }
+    out
+}
+
+/// Go's `len(s)` for such a string (raw bytes count once).
+pub fn go_len(s: &str) -> usize {
+    let raw = s
+        .chars()
+        .filter(|c| (RAW_BYTE_BASE + 0x80..=RAW_BYTE_BASE + 0xFF).contains(&(*c as u32)))
+        .count();
+    s.len() - 2 * raw
+}
+
 /// Shortest round-trip digits of `f` in plain decimal notation (Go's
 /// `strconv.FormatFloat(f, 'f', -1, 64)`).
 pub fn format_float_f(f: f64) -> String {

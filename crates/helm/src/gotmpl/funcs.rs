@@ -118,7 +118,7 @@ fn eval_args(a: &[Value]) -> String {
 
 fn len(a: &[Value]) -> Result<Value, String> {
     Ok(Value::Int(match &a[0] {
-        Value::Str(s) => s.len() as i64,
+        Value::Str(s) => crate::value::go_len(s) as i64,
         Value::List(l) => l.len() as i64,
         Value::Map(m) => m.len() as i64,
         Value::Nil => return Err("len of nil pointer".into()),

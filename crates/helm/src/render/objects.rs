@@ -43,7 +43,7 @@ impl Object for Files {
                 Value::from(
                     self.files
                         .get(&p)
-                        .map(|d| String::from_utf8_lossy(d).into_owned())
+                        .map(|d| crate::value::string_from_bytes(d))
                         .unwrap_or_default(),
                 )
             }),
@@ -51,7 +51,7 @@ impl Object for Files {
                 Value::from(
                     self.files
                         .get(&p)
-                        .map(|d| String::from_utf8_lossy(d).into_owned())
+                        .map(|d| crate::value::string_from_bytes(d))
                         .unwrap_or_default(),
                 )
             }),
@@ -66,7 +66,7 @@ impl Object for Files {
             }),
             "Lines" => arg(0).map(|p| match self.files.get(&p) {
                 Some(d) if !d.is_empty() => {
-                    let s = String::from_utf8_lossy(d);
+                    let s = crate::value::string_from_bytes(d);
                     let s = s.strip_suffix('\n').unwrap_or(&s);
                     Value::list(s.split('\n').map(Value::from).collect())
                 }
@@ -76,12 +76,7 @@ impl Object for Files {
                 let m: Map = self
                     .files
                     .iter()
-                    .map(|(k, v)| {
-                        (
-                            base(k),
-                            Value::from(String::from_utf8_lossy(v).into_owned()),
-                        )
-                    })
+                    .map(|(k, v)| (base(k), Value::from(crate::value::string_from_bytes(v))))
                     .collect();
                 helm_to_yaml(&Value::map(m))
             })),
@@ -126,12 +121,7 @@ impl Object for Files {
         Some(
             self.files
                 .iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        Value::from(String::from_utf8_lossy(v).into_owned()),
-                    )
-                })
+                .map(|(k, v)| (k.clone(), Value::from(crate::value::string_from_bytes(v))))
                 .collect(),
         )
     }

@@ -13,16 +13,18 @@ use crate::yaml;
 /// Registers encoding functions.
 pub fn register(m: &mut FuncMap) {
     m.add("b64enc", 1, |a| {
-        Ok(Value::from(STANDARD.encode(strval(&a[0]))))
+        Ok(Value::from(
+            STANDARD.encode(crate::value::bytes_of(&strval(&a[0]))),
+        ))
     });
     m.add("b64dec", 1, |a| {
         Ok(Value::from(match STANDARD.decode(strval(&a[0])) {
-            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Ok(b) => crate::value::string_from_bytes(&b),
             Err(e) => format!("illegal base64 data at input byte {}", b64_err_offset(&e)),
         }))
     });
     m.add("b32enc", 1, |a| {
-        Ok(Value::from(b32enc(strval(&a[0]).as_bytes())))
+        Ok(Value::from(b32enc(&crate::value::bytes_of(&strval(&a[0])))))
     });
     m.add("b32dec", 1, |a| {
         Ok(Value::from(b32dec(&strval(&a[0])).unwrap_or_else(|e| e)))
@@ -95,22 +97,22 @@ pub fn register(m: &mut FuncMap) {
     m.add("toToml", 1, |a| Ok(Value::from(to_toml(&a[0]))));
     m.add("sha256sum", 1, |a| {
         Ok(Value::from(hex(&sha2::Sha256::digest(
-            want_str(&a[0])?.as_bytes(),
+            crate::value::bytes_of(want_str(&a[0])?),
         ))))
     });
     m.add("sha1sum", 1, |a| {
         Ok(Value::from(hex(&sha1::Sha1::digest(
-            want_str(&a[0])?.as_bytes(),
+            crate::value::bytes_of(want_str(&a[0])?),
         ))))
     });
     m.add("sha512sum", 1, |a| {
         Ok(Value::from(hex(&sha2::Sha512::digest(
-            want_str(&a[0])?.as_bytes(),
+            crate::value::bytes_of(want_str(&a[0])?),
         ))))
     });
     m.add("adler32sum", 1, |a| {
         Ok(Value::from(
-            adler32(want_str(&a[0])?.as_bytes()).to_string(),
+            adler32(&crate::value::bytes_of(want_str(&a[0])?)).to_string(),
         ))
     });
 }
