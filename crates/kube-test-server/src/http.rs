@@ -22,6 +22,7 @@ use crate::resources::ResourceType;
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::state::State;
 use crate::status::ApiError;
+use crate::tables::{self, Render};
 use crate::watch;
 use crate::{discovery, openapi};
 
@@ -148,6 +149,14 @@ fn parse_resource(group: &str, version: &str, rest: &[&str]) -> Option<Target> {
         [res, more @ ..] if more.len() <= 2 => Some(t(None, res, more.first(), more.get(1))),
         _ => None,
     }
+}
+
+fn accept(req: &Request<Incoming>) -> String {
+    req.headers()
+        .get(hyper::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn query_map(req: &Request<Incoming>) -> HashMap<String, String> {
@@ -395,15 +404,44 @@ async fn resource(
         (&Method::GET, None) if sub.is_empty() => {
             let lq = list_query(&q, &rt.kind)?;
             if matches!(q.get("watch").map(String::as_str), Some("true") | Some("1")) {
-                return watch::start(&state, &rt, &version, t.namespace.as_deref(), lq, &q);
+                let render = tables::negotiate(&accept(&req));
+                return watch::start(
+                    &state,
+                    &rt,
+                    &version,
+                    t.namespace.as_deref(),
+                    lq,
+                    &q,
+                    render,
+                );
             }
             let body = state
                 .lock()
                 .op_list(&rt, &version, t.namespace.as_deref(), &lq)?;
+            let body = match tables::negotiate(&accept(&req)) {
+                Render::Full => body,
+                Render::Metadata => tables::partial_list(&body),
+                Render::Table => {
+                    let items = body
+                        .get("items")
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default();
+                    let meta = body.get("metadata").cloned().unwrap_or(json!({}));
+                    tables::table(&rt, &version, &items, meta)
+                }
+            };
             Ok(json_response(200, &body, &[]))
         }
         (&Method::GET, Some(name)) => {
             let body = state.lock().op_get(&rt, &version, &ns_for_write, name)?;
+            let body = match tables::negotiate(&accept(&req)) {
+                Render::Full => body,
+                Render::Metadata => tables::partial(&body),
+                Render::Table => {
+                    tables::table(&rt, &version, std::slice::from_ref(&body), json!({}))
+                }
+            };
             Ok(json_response(200, &body, &[]))
         }
         (&Method::POST, None) if sub.is_empty() => {

@@ -34,6 +34,7 @@ mod server;
 mod state;
 mod status;
 mod store;
+mod tables;
 mod time;
 mod tls;
 mod watch;

@@ -36,6 +36,8 @@ pub struct Version {
     pub schema: Option<Value>,
     /// Whether the `/status` subresource is enabled.
     pub status: bool,
+    /// CRD `additionalPrinterColumns`.
+    pub printer_columns: Option<Vec<Value>>,
 }
 
 /// A servable resource type.
@@ -303,6 +305,7 @@ pub fn builtins() -> Vec<ResourceType> {
                 storage: true,
                 schema: None,
                 status: bi.status,
+                printer_columns: None,
             }],
             plural: bi.plural.to_string(),
             singular: if bi.singular.is_empty() {
@@ -384,6 +387,10 @@ pub fn from_crd(crd: &Value) -> Result<ResourceType, CrdError> {
                 storage: v.get("storage").and_then(Value::as_bool).unwrap_or(false),
                 schema: v.pointer("/schema/openAPIV3Schema").cloned(),
                 status: v.pointer("/subresources/status").is_some(),
+                printer_columns: v
+                    .get("additionalPrinterColumns")
+                    .and_then(Value::as_array)
+                    .cloned(),
             })
         })
         .collect();

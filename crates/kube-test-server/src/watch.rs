@@ -22,6 +22,7 @@ use crate::resources::ResourceType;
 use crate::state::State;
 use crate::status::ApiError;
 use crate::store::{Event, meta_str};
+use crate::tables::{self, Render};
 
 fn line(kind: &str, obj: &Value) -> Bytes {
     let mut v = serde_json::to_vec(&json!({"type": kind, "object": obj})).unwrap_or_default();
@@ -34,6 +35,7 @@ struct Filter {
     version: String,
     ns: Option<String>,
     q: ListQuery,
+    render: Render,
 }
 
 impl Filter {
@@ -49,10 +51,22 @@ impl Filter {
         if !self.q.matches(&ev.object) {
             return None;
         }
-        Some(line(
-            ev.kind.as_str(),
-            &present(&self.rt, &self.version, &ev.object),
-        ))
+        Some(line(ev.kind.as_str(), &self.shape(&ev.object)))
+    }
+
+    /// The event object in the negotiated representation.
+    fn shape(&self, obj: &Value) -> Value {
+        let full = present(&self.rt, &self.version, obj);
+        match self.render {
+            Render::Full => full,
+            Render::Metadata => tables::partial(&full),
+            Render::Table => tables::table(
+                &self.rt,
+                &self.version,
+                std::slice::from_ref(&full),
+                json!({}),
+            ),
+        }
     }
 }
 
@@ -64,12 +78,14 @@ pub fn start(
     ns: Option<&str>,
     q: ListQuery,
     params: &HashMap<String, String>,
+    render: Render,
 ) -> Result<Response<ResBody>, ApiError> {
     let filter = Filter {
         rt: rt.clone(),
         version: version.to_string(),
         ns: ns.map(str::to_string),
         q,
+        render,
     };
     let from = params
         .get("resourceVersion")
@@ -98,7 +114,7 @@ pub fn start(
             _ => {
                 for obj in store.list(&rt.group, &rt.plural, ns) {
                     if filter.q.matches(obj) {
-                        initial.push(line("ADDED", &present(rt, version, obj)));
+                        initial.push(line("ADDED", &filter.shape(obj)));
                     }
                 }
                 if send_initial && bookmarks {

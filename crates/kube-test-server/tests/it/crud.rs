@@ -100,6 +100,28 @@ async fn create_get_list_selectors_and_pagination() {
     assert!(list_rv > rv_a);
     assert_eq!(names(page2), ["c"]);
 
+    // Metadata-only views (kube's PartialObjectMetadata negotiation).
+    let typed: Api<ConfigMap> = Api::namespaced(c.clone(), "default");
+    let meta = typed
+        .list_metadata(&ListParams::default().labels("app=web"))
+        .await
+        .expect("list_metadata");
+    let meta_names: Vec<String> = meta
+        .items
+        .into_iter()
+        .filter_map(|m| m.metadata.name)
+        .collect();
+    assert_eq!(meta_names, ["a", "b"]);
+    let one = typed.get_metadata("c").await.expect("get_metadata");
+    assert_eq!(
+        one.metadata
+            .labels
+            .unwrap_or_default()
+            .get("app")
+            .map(String::as_str),
+        Some("db")
+    );
+
     // Across namespaces.
     let all = dynamic(&c, None, "", "v1", "ConfigMap", "configmaps");
     assert_eq!(

@@ -146,6 +146,27 @@ async fn kubectl_apply_get_wait_delete() {
     );
     assert!(out.ok, "{}", out.stderr);
     assert_eq!(out.stdout, "W2dsb2JhbF0KcmVwbzEtcmV0ZW50aW9uLWZ1bGw9NAo=");
+    // Server-side Table printing: kube-apiserver's columns for Secrets.
+    let out = kubectl(
+        &kc,
+        &["get", "secret", "pgo-s3-creds", "-n", "database"],
+        None,
+    );
+    let rows: Vec<Vec<&str>> = out
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows.first().map(|r| r.as_slice()),
+        Some(&["NAME", "TYPE", "DATA", "AGE"][..]),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        rows.get(1).and_then(|r| r.get(..3)),
+        Some(&["pgo-s3-creds", "Opaque", "1"][..])
+    );
     let out = kubectl(
         &kc,
         &[
