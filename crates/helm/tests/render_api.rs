@@ -307,12 +307,12 @@ fn capabilities_api_versions_are_configurable() {
         stackbook_helm::chart::ChartFile { name: "Chart.yaml".into(), data: b"apiVersion: v2\nname: c\nversion: 1.0.0\n".to_vec().into() },
         stackbook_helm::chart::ChartFile {
             name: "templates/x.txt".into(),
-            data: br#"{{ .Capabilities.APIVersions.Has "monitoring.coreos.com/v1" }} {{ .Capabilities.KubeVersion.Minor }}"#.to_vec().into(),
+            data: br#"{{ .Capabilities.APIVersions.Has "monitoring.coreos.com/v1" }} {{ .Capabilities.KubeVersion.Minor }} {{ .Capabilities.KubeVersion }} {{ .Capabilities.KubeVersion.Version }}"#.to_vec().into(),
         },
     ];
     let chart = stackbook_helm::chart::from_files(files, "c").unwrap();
     let mut caps = Capabilities {
-        kube_version: "v1.29.3".into(),
+        kube_version: "v1.29.3-eks.7".into(),
         ..Capabilities::default()
     };
     caps.api_versions.push("monitoring.coreos.com/v1".into());
@@ -323,7 +323,10 @@ fn capabilities_api_versions_are_configurable() {
         &caps,
     )
     .unwrap();
-    assert_eq!(r.files["c/templates/x.txt"], "true 29");
+    assert_eq!(
+        r.files["c/templates/x.txt"],
+        "true 29 v1.29.3 v1.29.3-eks.7"
+    );
 }
 
 #[test]

@@ -294,8 +294,11 @@ pub fn render_files(
         .get("kubeVersion")
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
+    let normalized = KubeVersion::parse(&caps.kube_version)
+        .map(|k| k.normalized)
+        .unwrap_or_else(|| caps.kube_version.clone());
     if !constraint.is_empty()
-        && !crate::sprig::semver::check(&constraint, &caps.kube_version).unwrap_or(false)
+        && !crate::sprig::semver::check(&constraint, &normalized).unwrap_or(false)
     {
         return Err(RenderError::KubeVersion {
             constraint,
@@ -310,6 +313,7 @@ pub fn render_files(
 
     let kube = KubeVersion::parse(&caps.kube_version).unwrap_or_else(|| KubeVersion {
         version: caps.kube_version.clone(),
+        normalized: caps.kube_version.clone(),
         major: String::new(),
         minor: String::new(),
     });

@@ -134,8 +134,12 @@ fn base(p: &str) -> String {
 /// `.Capabilities.KubeVersion`.
 #[derive(Debug, Clone)]
 pub struct KubeVersion {
-    /// e.g. `v1.36.0`.
+    /// Full version as given, e.g. `v1.33.4-gke.1245000` (`.Version`,
+    /// `.GitVersion`).
     pub version: String,
+    /// Numeric part only, e.g. `v1.33.4` (what `String()` prints and what
+    /// `kubeVersion` constraints are checked against).
+    pub normalized: String,
     /// e.g. `1`.
     pub major: String,
     /// e.g. `36`.
@@ -153,6 +157,7 @@ impl KubeVersion {
         }
         Some(KubeVersion {
             version: format!("v{v}"),
+            normalized: format!("v{}", nums.join(".")),
             major: nums[0].to_string(),
             minor: nums[1].to_string(),
         })
@@ -173,12 +178,13 @@ impl Object for KubeVersion {
     }
     fn call_method(&self, name: &str, _args: &[Value]) -> Option<Result<Value, String>> {
         match name {
-            "String" | "GitVersion" => Some(Ok(Value::from(self.version.as_str()))),
+            "String" => Some(Ok(Value::from(self.normalized.as_str()))),
+            "GitVersion" => Some(Ok(Value::from(self.version.as_str()))),
             _ => None,
         }
     }
     fn display(&self) -> String {
-        self.version.clone()
+        self.normalized.clone()
     }
     fn to_data(&self) -> Value {
         Value::map(
