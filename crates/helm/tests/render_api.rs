@@ -517,3 +517,21 @@ fn random_yaml_never_panics() {
         }
     }
 }
+
+#[test]
+fn bcrypt_and_htpasswd_hashes_verify() {
+    let mut t = Templates::new(stackbook_helm::sprig::helm_funcs());
+    t.add(
+        "t",
+        r#"{{ bcrypt "s3cret" }}|{{ htpasswd "admin" "s3cret" }}"#,
+    )
+    .unwrap();
+    let out = t.execute("t", &Value::Nil).unwrap();
+    let (hash, line) = out.split_once('|').unwrap();
+    assert!(hash.starts_with("$2a$10$"), "{hash}");
+    assert!(bcrypt::verify("s3cret", hash).unwrap());
+    let (user, h2) = line.split_once(':').unwrap();
+    assert_eq!(user, "admin");
+    assert!(bcrypt::verify("s3cret", h2).unwrap());
+    assert!(!bcrypt::verify("wrong", h2).unwrap());
+}

@@ -110,6 +110,16 @@ pub fn register(m: &mut FuncMap) {
             crate::value::bytes_of(want_str(&a[0])?),
         ))))
     });
+    m.add("bcrypt", 1, |a| {
+        Ok(Value::from(bcrypt_hash(&strval(&a[0]))))
+    });
+    m.add("htpasswd", 2, |a| {
+        let (user, pass) = (want_str(&a[0])?, want_str(&a[1])?);
+        if user.contains(':') {
+            return Ok(Value::from(format!("invalid username: {user}")));
+        }
+        Ok(Value::from(format!("{user}:{}", bcrypt_hash(pass))))
+    });
     m.add("adler32sum", 1, |a| {
         Ok(Value::from(
             adler32(&crate::value::bytes_of(want_str(&a[0])?)).to_string(),
@@ -123,6 +133,14 @@ fn b64_err_offset(e: &base64::DecodeError) -> usize {
         | base64::DecodeError::InvalidLastSymbol(off, _) => *off,
         base64::DecodeError::InvalidLength(len) => *len,
         base64::DecodeError::InvalidPadding => 0,
+    }
+}
+
+/// Go's `bcrypt.GenerateFromPassword(p, DefaultCost)`: `$2a$10$...`.
+fn bcrypt_hash(p: &str) -> String {
+    match bcrypt::hash_with_result(crate::value::bytes_of(p), 10) {
+        Ok(h) => h.format_for_version(bcrypt::Version::TwoA),
+        Err(e) => format!("failed to encrypt string with bcrypt: {e}"),
     }
 }
 
