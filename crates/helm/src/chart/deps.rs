@@ -184,7 +184,6 @@ fn process_import_values_rec(c: &mut Chart, w: &mut Warnings) -> Result<(), Stri
                 path_to_map(&parent, Value::map(vv.snapshot()))
             };
             coalesce_tables(&b, &src, "", true, w);
-            let _ = &b;
         }
         r.import_values = out;
     }

@@ -331,7 +331,6 @@ impl<'a> Parser<'a> {
             Some(e) => return Err(self.err_at(e.pos, "unexpected {{else}} in define clause")),
             None => return Err(self.eof()),
         };
-        let _ = pos;
         self.check_redefinition(&name, &body, end_pos)?;
         self.defs.push(Tree {
             name,

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use super::RenderError;
-use crate::value::Value;
 
 /// Helm's `InstallOrder`.
 pub const INSTALL_ORDER: &[&str] = &[
@@ -147,6 +146,5 @@ pub fn sort_manifests(
     };
     generic.sort_by(order);
     hooks.sort_by(order);
-    let _ = Value::Nil;
     Ok((hooks, generic))
 }
