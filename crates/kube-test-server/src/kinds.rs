@@ -131,7 +131,7 @@ fn merge_string_data(obj: &mut Value) {
 
 /// Kind-specific validation after preparation.
 pub fn validate(rt: &ResourceType, obj: &Value) -> Vec<Cause> {
-    let mut causes = Vec::new();
+    let mut causes = crate::validation::validate_builtin(rt, obj);
     if rt.group.is_empty() && rt.plural == "secrets" {
         if let Some(data) = obj.get("data").and_then(Value::as_object) {
             for (k, v) in data {

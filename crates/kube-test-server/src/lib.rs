@@ -37,6 +37,7 @@ mod store;
 mod tables;
 mod time;
 mod tls;
+mod validation;
 mod watch;
 
 pub use controllers::Controllers;

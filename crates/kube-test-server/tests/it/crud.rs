@@ -229,6 +229,23 @@ async fn errors_are_status_objects_with_reasons() {
         (404, "namespaces \"missing-ns\" not found")
     );
 
+    // Built-in spec validation: selector must match the template labels.
+    let deps: Api<k8s_openapi::api::apps::v1::Deployment> = Api::namespaced(c.clone(), "default");
+    let bad = serde_json::from_value(json!({"metadata": {"name": "mismatch"}, "spec": {
+        "selector": {"matchLabels": {"app": "a"}},
+        "template": {"metadata": {"labels": {"app": "b"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}}}))
+    .expect("deployment");
+    let st = status(
+        deps.create(&pp, &bad)
+            .await
+            .expect_err("invalid deployment"),
+    );
+    assert_eq!(st.code, 422);
+    assert_eq!(
+        st.message,
+        "Deployment.apps \"mismatch\" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"b\"}: `selector` does not match template `labels`"
+    );
+
     // PUT on a collection URL is not allowed.
     let req = http::Request::put("/api/v1/namespaces/default/configmaps")
         .body(b"{}".to_vec())
