@@ -20,7 +20,7 @@ use crate::faults::{FaultAction, reason_for};
 use crate::ops::{DeleteOpts, FieldValidation, ListQuery, PatchType, Reply, WriteOpts};
 use crate::resources::ResourceType;
 use crate::selectors::{FieldSelector, LabelSelector};
-use crate::state::State;
+use crate::state::{RequestRecord, State};
 use crate::status::ApiError;
 use crate::tables::{self, Render};
 use crate::watch;
@@ -88,9 +88,33 @@ pub async fn handle(
     state: Arc<State>,
     req: Request<Incoming>,
 ) -> Result<Response<ResBody>, Dropped> {
-    let method = req.method().as_str().to_string();
-    let path = req.uri().path().to_string();
-    for action in state.faults.check(&method, &path) {
+    let mut record = RequestRecord {
+        method: req.method().as_str().to_string(),
+        path: req.uri().path().to_string(),
+        query: req.uri().query().unwrap_or_default().to_string(),
+        user_agent: req
+            .headers()
+            .get(hyper::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string(),
+        status: 0,
+    };
+    let result = respond(&state, req, &record).await;
+    record.status = match &result {
+        Ok(resp) => resp.status().as_u16(),
+        Err(Dropped) => 0,
+    };
+    state.record(record);
+    result
+}
+
+async fn respond(
+    state: &Arc<State>,
+    req: Request<Incoming>,
+    record: &RequestRecord,
+) -> Result<Response<ResBody>, Dropped> {
+    for action in state.faults.check(&record.method, &record.path) {
         match action {
             FaultAction::Latency(d) => tokio::time::sleep(d).await,
             FaultAction::DropConnection => return Err(Dropped),
@@ -116,7 +140,7 @@ pub async fn handle(
             return Ok(error_response(&ApiError::unauthorized()));
         }
     }
-    Ok(match route(state, req).await {
+    Ok(match route(state.clone(), req).await {
         Ok(resp) => resp,
         Err(e) => error_response(&e),
     })

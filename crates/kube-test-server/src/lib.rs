@@ -29,6 +29,7 @@ mod ops;
 mod patch;
 mod resources;
 mod schema;
+mod seed;
 mod selectors;
 mod server;
 mod state;
@@ -42,5 +43,7 @@ mod watch;
 
 pub use controllers::Controllers;
 pub use faults::{FaultAction, FaultRule, Faults};
+pub use seed::SeedError;
 pub use server::{Config, StartError, TestServer};
+pub use state::RequestRecord;
 pub use tls::TlsError;

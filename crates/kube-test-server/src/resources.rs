@@ -462,6 +462,13 @@ impl Registry {
             .find(|t| t.group == group && t.plural == plural)
     }
 
+    /// Finds a type by group and kind.
+    pub fn by_kind(&self, group: &str, kind: &str) -> Option<&Arc<ResourceType>> {
+        self.types
+            .iter()
+            .find(|t| t.group == group && t.kind == kind)
+    }
+
     /// All types in registration order.
     pub fn all(&self) -> &[Arc<ResourceType>] {
         &self.types

@@ -17,7 +17,8 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::controllers::{self, Controllers};
 use crate::faults::{FaultRule, Faults};
-use crate::state::State;
+use crate::seed::{self, SeedError};
+use crate::state::{RequestRecord, State};
 use crate::{http, ids, kubeconfig, tls};
 
 /// How to start a server.
@@ -255,6 +256,45 @@ impl TestServer {
         ));
         self.write_kubeconfig(&path)?;
         Ok(self.kubeconfig_file.get_or_init(|| path).clone())
+    }
+
+    /// Applies a multi-document YAML manifest directly (server-side apply, field manager
+    /// `kube-test-server`, forced), e.g. to preload CRDs or fixtures. Returns `Kind/name` per
+    /// document. Namespaced objects without a namespace go to `default`.
+    pub fn apply_manifests(&self, yaml: &str) -> Result<Vec<String>, SeedError> {
+        seed::apply_manifests(&self.state, yaml)
+    }
+
+    /// A stored object as `api_version` presents it, e.g.
+    /// `server.object("v1", "Secret", Some("database"), "pgo-s3-creds")`.
+    pub fn object(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<serde_json::Value> {
+        seed::get(&self.state, api_version, kind, namespace, name)
+    }
+
+    /// Stored objects of a kind, in one namespace or (`None`) all.
+    pub fn objects(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: Option<&str>,
+    ) -> Vec<serde_json::Value> {
+        seed::list(&self.state, api_version, kind, namespace)
+    }
+
+    /// The requests handled so far, in order (auth failures and injected faults included).
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.state.requests(false)
+    }
+
+    /// Returns the request log and clears it (e.g. between a first and a second run).
+    pub fn take_requests(&self) -> Vec<RequestRecord> {
+        self.state.requests(true)
     }
 
     /// Stops the server (same as dropping it).

@@ -9,9 +9,33 @@ use tokio::sync::broadcast;
 use crate::faults::Faults;
 use crate::store::{Event, Store};
 
+/// One handled request, for tests that assert what a client did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRecord {
+    /// HTTP method.
+    pub method: String,
+    /// URL path.
+    pub path: String,
+    /// Raw query string (without `?`).
+    pub query: String,
+    /// `User-Agent` header.
+    pub user_agent: String,
+    /// Response status code; 0 when the connection was dropped by a fault rule.
+    pub status: u16,
+}
+
+impl RequestRecord {
+    /// Whether the request could change state (POST, PUT, PATCH, DELETE) and was not a dry run.
+    pub fn is_write(&self) -> bool {
+        matches!(self.method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE")
+            && !self.query.split('&').any(|p| p == "dryRun=All")
+    }
+}
+
 /// State shared by every connection of one server.
 pub struct State {
     store: Mutex<Store>,
+    requests: Mutex<Vec<RequestRecord>>,
     events: broadcast::Sender<Event>,
     /// Required bearer token, if any.
     pub token: Option<String>,
@@ -62,6 +86,7 @@ impl State {
         let (events, _) = broadcast::channel(16_384);
         let state = Self {
             store: Mutex::new(Store::default()),
+            requests: Mutex::new(Vec::new()),
             events,
             token,
             faults,
@@ -81,6 +106,24 @@ impl State {
             }
         }
         state
+    }
+
+    /// Appends to the request log.
+    pub fn record(&self, r: RequestRecord) {
+        self.requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(r);
+    }
+
+    /// Takes (and clears) or copies the request log.
+    pub fn requests(&self, clear: bool) -> Vec<RequestRecord> {
+        let mut log = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        if clear {
+            std::mem::take(&mut *log)
+        } else {
+            log.clone()
+        }
     }
 
     /// Locks the store.

@@ -5,6 +5,7 @@ mod support;
 mod apply;
 mod crds;
 mod crud;
+mod direct;
 mod discovery;
 mod faults;
 mod kubectl;
