@@ -18,7 +18,7 @@ use minijinja::Value;
 use serde_json::Value as Json;
 use stackbook_syntax::Node;
 use stackbook_syntax::playbook::{Block, Keywords, Play, TaskItem};
-use stackbook_template::Templar;
+use stackbook_template::{Templar, VarLayer};
 
 use crate::error::{EngineError, ExitCode};
 use crate::event::{Event, EventSink, HostStats, Status};
@@ -50,16 +50,29 @@ pub struct RunContext<'a> {
 /// Per-host state that lives across tasks.
 #[derive(Debug, Default)]
 struct HostState {
-    /// `set_fact`, registered results and `include_vars`, by name.
-    facts: HashMap<String, Value>,
-    /// Gathered facts (`ansible_facts`).
-    gathered: Option<Value>,
+    /// `set_fact`, registered results and `include_vars`, by name. Shared with the scopes
+    /// of running tasks and copied on write, so scopes never copy all facts.
+    facts: Arc<HashMap<String, Value>>,
+    /// Gathered facts as a variable layer (top-level `ansible_*` and `ansible_facts`).
+    gathered: Option<Arc<VarLayer>>,
     failed: bool,
     ended: bool,
     notified: Vec<String>,
     /// For `rescue`: the task that failed and its result.
     failed_task: Option<Value>,
     failed_result: Option<Value>,
+}
+
+impl HostState {
+    /// Sets one fact (set_fact, register, include_vars).
+    fn set_fact(&mut self, name: String, value: Value) {
+        Arc::make_mut(&mut self.facts).insert(name, value);
+    }
+
+    /// Forgets all facts (`meta: clear_facts`).
+    fn clear_facts(&mut self) {
+        self.facts = Arc::default();
+    }
 }
 
 /// Keywords a task inherits from its play, blocks and includes.
@@ -114,6 +127,10 @@ struct PlayState {
     name: String,
     hosts: Vec<String>,
     vars: Vec<(String, Value)>,
+    /// `vars` and `vars_files` as one shared layer.
+    vars_layer: Arc<VarLayer>,
+    /// Magic variables that are the same for every task of the play.
+    magic_layer: Arc<VarLayer>,
     handlers: Vec<TaskItem>,
     any_errors_fatal: bool,
     force_handlers: bool,
@@ -129,6 +146,11 @@ struct Runtime<'a, 'b> {
     omit: String,
     /// `--start-at-task` not reached yet.
     waiting_for_start: bool,
+    /// Each host's inventory variables as a layer, built on first use (the inventory does not
+    /// change during a run).
+    inventory_layers: std::cell::RefCell<HashMap<String, Arc<VarLayer>>>,
+    /// Extra vars (`-e`), the highest layer of every scope.
+    extra_layer: Arc<VarLayer>,
     /// `any_errors_fatal` tripped: no further play runs.
     aborted: bool,
 }
@@ -139,6 +161,7 @@ pub fn run_playbook(
     ctx: &mut RunContext<'_>,
 ) -> Result<ExitCode, EngineError> {
     let waiting_for_start = ctx.options.start_at_task.is_some();
+    let ctx_extra_vars = ctx.options.extra_vars.clone();
     let mut runtime = Runtime {
         ctx,
         playbook_dir: loaded.dir.clone(),
@@ -148,12 +171,16 @@ pub fn run_playbook(
             name: String::new(),
             hosts: Vec::new(),
             vars: Vec::new(),
+            vars_layer: VarLayer::ordered(Vec::new()),
+            magic_layer: VarLayer::ordered(Vec::new()),
             handlers: Vec::new(),
             any_errors_fatal: false,
             force_handlers: false,
         },
         omit: "__omit_place_holder__stackbook".to_string(),
         waiting_for_start,
+        inventory_layers: std::cell::RefCell::new(HashMap::new()),
+        extra_layer: VarLayer::ordered(ctx_extra_vars),
         aborted: false,
     };
     runtime.ctx.sink.emit(&Event::PlaybookStart {
@@ -252,10 +279,14 @@ impl Runtime<'_, '_> {
             name: String::new(),
             hosts: hosts.clone(),
             vars: play_vars,
+            vars_layer: VarLayer::ordered(Vec::new()),
+            magic_layer: VarLayer::ordered(Vec::new()),
             handlers: play.handlers.clone(),
             any_errors_fatal: false,
             force_handlers: self.ctx.options.force_handlers,
         };
+        self.play.magic_layer = self.play_magic_layer();
+        self.play.vars_layer = VarLayer::ordered(self.play.vars.clone());
         let base = Inherited {
             search_dirs: vec![self.playbook_dir.clone()],
             display_dir: display_dir.to_path_buf(),
@@ -271,6 +302,7 @@ impl Runtime<'_, '_> {
         for entry in &play.vars_files {
             let loaded = self.load_vars_file(entry, &first_host, &base)?;
             self.play.vars.extend(loaded);
+            self.play.vars_layer = VarLayer::ordered(self.play.vars.clone());
         }
         let name_scope = self.scope(&first_host, &base, &[], &[])?;
         let raw_name = play.name.clone().unwrap_or_else(|| pattern.clone());
@@ -340,7 +372,7 @@ impl Runtime<'_, '_> {
         });
         let facts = facts::gather();
         for host in hosts {
-            self.host(host).gathered = Some(crate::value::from_json(&facts));
+            self.host(host).gathered = Some(facts::layer(&facts));
             self.stats_mut(host).ok += 1;
             self.ctx.sink.emit(&Event::HostResult {
                 task: "Gathering Facts".into(),

@@ -19,7 +19,7 @@ mod templar;
 
 pub use data::{is_template, mark_data};
 pub use error::TemplateError;
-pub use scope::Scope;
+pub use scope::{Scope, VarLayer};
 pub use templar::Templar;
 
 /// Re-exported so downstream crates use the same minijinja types.

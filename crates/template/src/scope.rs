@@ -1,7 +1,9 @@
 //! The variables a template sees, resolved lazily with cycle detection.
 //!
-//! A [`Scope`] holds the raw (untemplated) variables of one host at one task, already merged
-//! by precedence. A variable is rendered only when a template reads it, so `a: "{{ b }}"`
+//! A [`Scope`] holds the raw (untemplated) variables of one host at one task as a stack of
+//! layers in precedence order (lowest first). Layers that do not change between tasks
+//! (inventory, play vars, extra vars, a host's facts) are shared `Arc`s, so building the
+//! scope of a task costs a handful of pointer copies, not a copy of every variable. A variable is rendered only when a template reads it, so `a: "{{ b }}"`
 //! works whatever the order of definition, and unused variables that would fail are never
 //! evaluated — both as in Ansible.
 
@@ -24,7 +26,7 @@ thread_local! {
 /// Lazily-templated variables for one evaluation context.
 #[derive(Debug)]
 pub struct Scope {
-    raw: indexmap_like::OrderedVars,
+    layers: Vec<Arc<VarLayer>>,
     templar: Templar,
     cache: Mutex<HashMap<String, Value>>,
     /// The first error met while resolving a variable. minijinja's `get_value` cannot return
@@ -35,8 +37,13 @@ pub struct Scope {
 impl Scope {
     /// Creates a scope over raw variables (later entries with the same name win).
     pub fn new(templar: &Templar, vars: impl IntoIterator<Item = (String, Value)>) -> Arc<Scope> {
+        Scope::layered(templar, vec![VarLayer::ordered(vars)])
+    }
+
+    /// Creates a scope over layers, lowest precedence first.
+    pub fn layered(templar: &Templar, layers: Vec<Arc<VarLayer>>) -> Arc<Scope> {
         Arc::new(Scope {
-            raw: indexmap_like::OrderedVars::from_iter(vars),
+            layers,
             templar: templar.clone(),
             cache: Mutex::new(HashMap::new()),
             error: Mutex::new(None),
@@ -50,22 +57,31 @@ impl Scope {
 
     /// True when the variable exists (defined, even if its template would fail).
     pub fn contains(&self, name: &str) -> bool {
-        self.raw.get(name).is_some()
+        self.raw(name).is_some()
     }
 
     /// The raw, untemplated value of a variable.
     pub fn raw(&self, name: &str) -> Option<&Value> {
-        self.raw.get(name)
+        self.layers.iter().rev().find_map(|layer| layer.get(name))
     }
 
     /// Variable names in definition order.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.raw.names()
+    pub fn names(&self) -> Vec<&str> {
+        let mut seen = std::collections::HashSet::new();
+        let mut names = Vec::new();
+        for layer in &self.layers {
+            for name in layer.names() {
+                if seen.insert(name) {
+                    names.push(name);
+                }
+            }
+        }
+        names
     }
 
     /// Resolves (templates) one variable.
     pub fn resolve(self: &Arc<Self>, name: &str) -> Result<Option<Value>, TemplateError> {
-        let Some(raw) = self.raw.get(name) else {
+        let Some(raw) = self.raw(name) else {
             return Ok(None);
         };
         if !contains_templates(raw) {
@@ -134,16 +150,64 @@ impl Object for Scope {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Values(self.raw.names().map(Value::from).collect())
+        Enumerator::Values(self.names().into_iter().map(Value::from).collect())
+    }
+}
+
+/// One layer of variables.
+#[derive(Debug)]
+pub enum VarLayer {
+    /// Built for one scope (task vars, loop variables, magic variables).
+    Ordered(indexmap_like::OrderedVars),
+    /// A shared map that changes between tasks by copy-on-write (a host's facts).
+    Map(Arc<HashMap<String, Value>>),
+}
+
+impl VarLayer {
+    /// A layer from name/value pairs (later pairs with the same name win).
+    pub fn ordered(vars: impl IntoIterator<Item = (String, Value)>) -> Arc<VarLayer> {
+        Arc::new(VarLayer::Ordered(indexmap_like::OrderedVars::from_iter(
+            vars,
+        )))
+    }
+
+    /// A layer over a shared map.
+    pub fn map(map: Arc<HashMap<String, Value>>) -> Arc<VarLayer> {
+        Arc::new(VarLayer::Map(map))
+    }
+
+    /// Looks up one variable.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        match self {
+            VarLayer::Ordered(vars) => vars.get(name),
+            VarLayer::Map(map) => map.get(name),
+        }
+    }
+
+    /// The names in this layer.
+    pub fn names(&self) -> Vec<&str> {
+        match self {
+            VarLayer::Ordered(vars) => vars.names().collect(),
+            VarLayer::Map(map) => map.keys().map(String::as_str).collect(),
+        }
+    }
+
+    /// The entries, for callers that merge layers (e.g. `hostvars`).
+    pub fn entries(&self) -> Vec<(&str, &Value)> {
+        match self {
+            VarLayer::Ordered(vars) => vars.entries().collect(),
+            VarLayer::Map(map) => map.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+        }
     }
 }
 
 /// A tiny insertion-ordered map; avoids pulling `indexmap` into the public API.
-mod indexmap_like {
+pub mod indexmap_like {
     use std::collections::HashMap;
 
     use minijinja::Value;
 
+    /// Insertion-ordered variables with hashed lookup.
     #[derive(Debug, Default)]
     pub struct OrderedVars {
         index: HashMap<String, usize>,
@@ -151,6 +215,7 @@ mod indexmap_like {
     }
 
     impl OrderedVars {
+        /// Looks up one variable.
         pub fn get(&self, name: &str) -> Option<&Value> {
             self.index
                 .get(name)
@@ -158,8 +223,14 @@ mod indexmap_like {
                 .map(|(_, v)| v)
         }
 
+        /// Names in definition order.
         pub fn names(&self) -> impl Iterator<Item = &str> {
             self.entries.iter().map(|(n, _)| n.as_str())
+        }
+
+        /// Entries in definition order.
+        pub fn entries(&self) -> impl Iterator<Item = (&str, &Value)> {
+            self.entries.iter().map(|(n, v)| (n.as_str(), v))
         }
     }
 

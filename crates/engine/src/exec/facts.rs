@@ -51,3 +51,23 @@ pub fn gather() -> Json {
         "ansible_connection": "local",
     })
 }
+
+/// Gathered facts as a variable layer: each fact as a top-level `ansible_*` variable (Ansible's
+/// INJECT_FACTS_AS_VARS) plus `ansible_facts` with the prefix dropped.
+pub fn layer(facts: &Json) -> std::sync::Arc<stackbook_template::VarLayer> {
+    let mut vars: Vec<(String, minijinja::Value)> = Vec::new();
+    let mut unprefixed: Vec<(String, minijinja::Value)> = Vec::new();
+    if let Some(map) = facts.as_object() {
+        for (name, value) in map {
+            let value = crate::value::from_json(value);
+            let short = name.strip_prefix("ansible_").unwrap_or(name).to_string();
+            unprefixed.push((short, value.clone()));
+            vars.push((name.clone(), value));
+        }
+    }
+    vars.push((
+        "ansible_facts".into(),
+        minijinja::Value::from_pairs(unprefixed),
+    ));
+    stackbook_template::VarLayer::ordered(vars)
+}

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use minijinja::Value;
 use stackbook_syntax::{Node, NodeValue, load_documents};
-use stackbook_template::Scope;
+use stackbook_template::{Scope, VarLayer};
 
 use super::{Inherited, Runtime};
 use crate::error::EngineError;
@@ -24,9 +24,54 @@ impl Runtime<'_, '_> {
         task_vars: &[(String, Node)],
         loop_vars: &[(String, Value)],
     ) -> Result<Arc<Scope>, EngineError> {
-        let mut vars: Vec<(String, Value)> = Vec::with_capacity(64);
-        self.magic_vars(host, inherited, &mut vars);
+        let mut layers: Vec<Arc<VarLayer>> = Vec::with_capacity(12);
+        let mut magic: Vec<(String, Value)> = Vec::with_capacity(32);
+        self.magic_vars(host, inherited, &mut magic);
+        layers.push(self.play.magic_layer.clone());
+        layers.push(VarLayer::ordered(magic));
+        layers.push(self.inventory_layer(host));
+        let state = self.hosts.get(host);
+        if let Some(gathered) = state.and_then(|s| s.gathered.clone()) {
+            layers.push(gathered);
+        }
+        layers.push(self.play.vars_layer.clone());
+        if !inherited.vars.is_empty() || !task_vars.is_empty() {
+            let mut vars = Vec::with_capacity(inherited.vars.len() + task_vars.len());
+            for (name, node) in inherited.vars.iter().chain(task_vars) {
+                let value = node_to_value(node, self.ctx.decryptor.as_deref(), &mut Vec::new())?;
+                vars.push((name.clone(), value));
+            }
+            layers.push(VarLayer::ordered(vars));
+        }
+        if let Some(state) = state {
+            layers.push(VarLayer::map(state.facts.clone()));
+            let mut rescue = Vec::new();
+            if let Some(task) = &state.failed_task {
+                rescue.push(("ansible_failed_task".to_string(), task.clone()));
+            }
+            if let Some(result) = &state.failed_result {
+                rescue.push(("ansible_failed_result".to_string(), result.clone()));
+            }
+            if !rescue.is_empty() {
+                layers.push(VarLayer::ordered(rescue));
+            }
+        }
+        if !inherited.include_params.is_empty() || !loop_vars.is_empty() {
+            let params = inherited.include_params.iter().chain(loop_vars).cloned();
+            layers.push(VarLayer::ordered(params));
+        }
+        layers.push(self.extra_layer.clone());
+        Ok(Scope::layered(&self.ctx.templar, layers))
+    }
+
+    /// Group vars (`all` first) and host vars of one host; the inventory does not change
+    /// during a run, so each host's layer is built once.
+    fn inventory_layer(&self, host: &str) -> Arc<VarLayer> {
+        if let Some(layer) = self.inventory_layers.borrow().get(host) {
+            return layer.clone();
+        }
         let inventory = &self.ctx.inventory;
+        let mut vars = Vec::new();
         for group in inventory.groups_of(host) {
             if let Some(group_vars) = inventory.group_vars.get(&group) {
                 vars.extend(group_vars.iter().cloned());
@@ -35,110 +80,90 @@ impl Runtime<'_, '_> {
         if let Some(entry) = inventory.host(host) {
             vars.extend(entry.vars.iter().cloned());
         }
-        let state = self.hosts.get(host);
-        if let Some(gathered) = state.and_then(|s| s.gathered.as_ref()) {
-            if let Ok(keys) = gathered.try_iter() {
-                for key in keys {
-                    if let Some(name) = key.as_str() {
-                        vars.push((
-                            name.to_string(),
-                            gathered.get_item(&key).unwrap_or_default(),
-                        ));
-                    }
-                }
-            }
-            // Inside `ansible_facts` the names drop their `ansible_` prefix, as in Ansible.
-            let unprefixed: Vec<(String, Value)> = gathered
-                .try_iter()
-                .map(|keys| {
-                    keys.filter_map(|key| {
-                        let name = key.as_str()?.to_string();
-                        let short = name.strip_prefix("ansible_").unwrap_or(&name).to_string();
-                        Some((short, gathered.get_item(&key).unwrap_or_default()))
-                    })
-                    .collect()
-                })
-                .unwrap_or_default();
-            vars.push(("ansible_facts".into(), Value::from_pairs(unprefixed)));
-        }
-        vars.extend(self.play.vars.iter().cloned());
-        for (name, node) in inherited.vars.iter().chain(task_vars) {
-            let value = node_to_value(node, self.ctx.decryptor.as_deref(), &mut Vec::new())?;
-            vars.push((name.clone(), value));
-        }
-        if let Some(state) = state {
-            vars.extend(state.facts.iter().map(|(k, v)| (k.clone(), v.clone())));
-            if let Some(task) = &state.failed_task {
-                vars.push(("ansible_failed_task".into(), task.clone()));
-            }
-            if let Some(result) = &state.failed_result {
-                vars.push(("ansible_failed_result".into(), result.clone()));
-            }
-        }
-        vars.extend(inherited.include_params.iter().cloned());
-        vars.extend(loop_vars.iter().cloned());
-        vars.extend(self.ctx.options.extra_vars.iter().cloned());
-        Ok(Scope::new(&self.ctx.templar, vars))
+        let layer = VarLayer::ordered(vars);
+        self.inventory_layers
+            .borrow_mut()
+            .insert(host.to_string(), layer.clone());
+        layer
     }
 
+    /// Magic variables that depend on the host and the moment: the rest is in the play's
+    /// shared magic layer ([`Runtime::play_magic_layer`]).
     fn magic_vars(&self, host: &str, inherited: &Inherited, vars: &mut Vec<(String, Value)>) {
         let inventory = &self.ctx.inventory;
+        let group_names: Vec<String> = inventory
+            .groups_of(host)
+            .into_iter()
+            .filter(|g| g != "all" && g != "ungrouped")
+            .collect();
+        let active = Value::from(self.active_hosts());
+        vars.push(("inventory_hostname".into(), Value::from(host)));
+        vars.push((
+            "inventory_hostname_short".into(),
+            Value::from(host.split('.').next().unwrap_or(host)),
+        ));
+        vars.push(("group_names".into(), Value::from(group_names)));
+        vars.push(("ansible_play_hosts".into(), active.clone()));
+        vars.push(("ansible_play_batch".into(), active.clone()));
+        vars.push(("play_hosts".into(), active));
+        vars.push((
+            "ansible_play_name".into(),
+            Value::from(self.play.name.clone()),
+        ));
+        if let Some(role_dir) = inherited
+            .search_dirs
+            .first()
+            .filter(|d| **d != self.playbook_dir)
+        {
+            vars.push((
+                "role_path".into(),
+                Value::from(role_dir.display().to_string()),
+            ));
+        }
+        let hosts = inventory
+            .hosts
+            .iter()
+            .map(|entry| {
+                let facts = self.hosts.get(&entry.name).map(|state| state.facts.clone());
+                (entry.name.clone(), self.inventory_layer(&entry.name), facts)
+            })
+            .collect();
+        vars.push(("hostvars".into(), Value::from_object(HostVars { hosts })));
+    }
+
+    /// Magic variables that stay the same for a whole play.
+    pub(super) fn play_magic_layer(&self) -> Arc<VarLayer> {
+        let inventory = &self.ctx.inventory;
+        let options = self.ctx.options;
+        let mut vars: Vec<(String, Value)> = Vec::with_capacity(24);
         let groups = Value::from_pairs(
             inventory
                 .groups
                 .iter()
                 .map(|(g, members)| (g.clone(), Value::from(members.clone()))),
         );
-        let group_names: Vec<String> = inventory
-            .groups_of(host)
-            .into_iter()
-            .filter(|g| g != "all" && g != "ungrouped")
-            .collect();
-        let play_hosts = Value::from(self.play.hosts.clone());
-        let active: Vec<String> = self.active_hosts();
-        vars.push(("inventory_hostname".into(), Value::from(host)));
-        vars.push((
-            "inventory_hostname_short".into(),
-            Value::from(host.split('.').next().unwrap_or(host)),
-        ));
         vars.push(("groups".into(), groups));
-        vars.push(("group_names".into(), Value::from(group_names)));
         vars.push((
             "playbook_dir".into(),
             Value::from(self.playbook_dir.display().to_string()),
         ));
-        vars.push(("ansible_play_hosts_all".into(), play_hosts.clone()));
-        vars.push(("ansible_play_hosts".into(), Value::from(active.clone())));
-        vars.push(("ansible_play_batch".into(), Value::from(active.clone())));
-        vars.push(("play_hosts".into(), Value::from(active)));
         vars.push((
-            "ansible_play_name".into(),
-            Value::from(self.play.name.clone()),
+            "ansible_play_hosts_all".into(),
+            Value::from(self.play.hosts.clone()),
         ));
-        vars.push((
-            "ansible_check_mode".into(),
-            Value::from(self.ctx.options.check),
-        ));
-        vars.push((
-            "ansible_diff_mode".into(),
-            Value::from(self.ctx.options.diff),
-        ));
-        vars.push((
-            "ansible_verbosity".into(),
-            Value::from(self.ctx.options.verbosity),
-        ));
+        vars.push(("ansible_check_mode".into(), Value::from(options.check)));
+        vars.push(("ansible_diff_mode".into(), Value::from(options.diff)));
+        vars.push(("ansible_verbosity".into(), Value::from(options.verbosity)));
         vars.push(("ansible_connection".into(), Value::from("local")));
-        vars.push((
-            "ansible_run_tags".into(),
-            Value::from(if self.ctx.options.tags.is_empty() {
-                vec!["all".to_string()]
-            } else {
-                self.ctx.options.tags.clone()
-            }),
-        ));
+        let run_tags = if options.tags.is_empty() {
+            vec!["all".to_string()]
+        } else {
+            options.tags.clone()
+        };
+        vars.push(("ansible_run_tags".into(), Value::from(run_tags)));
         vars.push((
             "ansible_skip_tags".into(),
-            Value::from(self.ctx.options.skip_tags.clone()),
+            Value::from(options.skip_tags.clone()),
         ));
         vars.push(("omit".into(), Value::from(self.omit.clone())));
         vars.push((
@@ -151,24 +176,13 @@ impl Runtime<'_, '_> {
                 ("string", Value::from("2.19.0")),
             ]),
         ));
-        if let Some(role_dir) = inherited
-            .search_dirs
-            .first()
-            .filter(|d| **d != self.playbook_dir)
-        {
-            vars.push((
-                "role_path".into(),
-                Value::from(role_dir.display().to_string()),
-            ));
-        }
         vars.push(("ansible_managed".into(), Value::from("Ansible managed")));
         // No Python runs here; the variable exists because inventories reference it.
         vars.push((
             "ansible_playbook_python".into(),
             Value::from("/usr/bin/python3"),
         ));
-
-        if let Some(source) = self.ctx.options.inventories.first() {
+        if let Some(source) = options.inventories.first() {
             let path = std::path::Path::new(source);
             if path.exists() {
                 let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
@@ -177,7 +191,7 @@ impl Runtime<'_, '_> {
                 } else {
                     absolute
                         .parent()
-                        .map(|p| p.to_path_buf())
+                        .map(std::path::Path::to_path_buf)
                         .unwrap_or_default()
                 };
                 vars.push((
@@ -190,24 +204,7 @@ impl Runtime<'_, '_> {
                 ));
             }
         }
-
-        let hostvars = Value::from_pairs(inventory.hosts.iter().map(|host| &host.name).map(|h| {
-            let mut entries: Vec<(String, Value)> =
-                vec![("inventory_hostname".into(), Value::from(h.as_str()))];
-            for group in inventory.groups_of(h) {
-                if let Some(group_vars) = inventory.group_vars.get(&group) {
-                    entries.extend(group_vars.iter().cloned());
-                }
-            }
-            if let Some(entry) = inventory.host(h) {
-                entries.extend(entry.vars.iter().cloned());
-            }
-            if let Some(state) = self.hosts.get(h) {
-                entries.extend(state.facts.iter().map(|(k, v)| (k.clone(), v.clone())));
-            }
-            (h.clone(), Value::from_pairs(entries))
-        }));
-        vars.push(("hostvars".into(), hostvars));
+        VarLayer::ordered(vars)
     }
 
     /// Loads one `vars_files` entry (a path, or a list meaning "first that exists").
@@ -331,6 +328,54 @@ impl Runtime<'_, '_> {
             dirs.push(self.playbook_dir.clone());
         }
         dirs
+    }
+}
+
+/// `hostvars`: every inventory host's variables, merged only when a template asks for a host.
+#[derive(Debug)]
+struct HostVars {
+    hosts: Vec<(
+        String,
+        Arc<VarLayer>,
+        Option<Arc<std::collections::HashMap<String, Value>>>,
+    )>,
+}
+
+impl minijinja::value::Object for HostVars {
+    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let name = key.as_str()?;
+        let (host, inventory, facts) = self.hosts.iter().find(|(host, _, _)| host == name)?;
+        let mut entries: Vec<(Value, Value)> = vec![(
+            Value::from("inventory_hostname"),
+            Value::from(host.as_str()),
+        )];
+        entries.extend(
+            inventory
+                .entries()
+                .into_iter()
+                .map(|(k, v)| (Value::from(k), v.clone())),
+        );
+        if let Some(facts) = facts {
+            entries.extend(
+                facts
+                    .iter()
+                    .map(|(k, v)| (Value::from(k.as_str()), v.clone())),
+            );
+        }
+        Some(Value::from_pairs(entries))
+    }
+
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Values(
+            self.hosts
+                .iter()
+                .map(|(host, _, _)| Value::from(host.as_str()))
+                .collect(),
+        )
     }
 }
 

@@ -151,15 +151,16 @@ impl Runtime<'_, '_> {
             for target in &hosts_to_update {
                 if let Some(name) = &task.keywords.register {
                     self.host(target)
-                        .facts
-                        .insert(name.clone(), register_value.clone());
+                        .set_fact(name.clone(), register_value.clone());
                 }
                 if let Some(facts) = result.get("ansible_facts").and_then(Json::as_object) {
                     if matches!(entry.action, Action::Builtin(Builtin::SetFact)) {
-                        for (key, value) in facts {
-                            self.host(target)
-                                .facts
-                                .insert(key.clone(), from_json(value));
+                        // The executing host already has them (set when the action ran);
+                        // run_once copies them to the others.
+                        if target != host {
+                            for (key, value) in facts {
+                                self.host(target).set_fact(key.clone(), from_json(value));
+                            }
                         }
                     }
                 }
@@ -322,7 +323,7 @@ impl Runtime<'_, '_> {
         inherited: &Inherited,
         hosts: &[String],
     ) -> bool {
-        let Some(host) = hosts.first() else {
+        let (Some(host), Some(_)) = (hosts.first(), node) else {
             return false;
         };
         let Ok(scope) = self.scope(host, inherited, &[], &[]) else {
@@ -418,7 +419,7 @@ impl Runtime<'_, '_> {
                     Request::None
                 }
                 "clear_facts" => {
-                    self.host(host).facts.clear();
+                    self.host(host).clear_facts();
                     Request::None
                 }
                 other => return Err(format!("invalid meta action requested: {other}")),
@@ -801,7 +802,7 @@ impl Runtime<'_, '_> {
                 }
                 // Applied at once, so the next loop item already sees the new value.
                 for (key, value) in &facts {
-                    self.host(host).facts.insert(key.clone(), from_json(value));
+                    self.host(host).set_fact(key.clone(), from_json(value));
                 }
                 let mut result = crate::modules::done(false);
                 result.insert("ansible_facts".into(), Json::Object(facts));
@@ -844,7 +845,7 @@ impl Runtime<'_, '_> {
             Action::Builtin(Builtin::Meta) => Err("meta cannot be used here".into()),
             Action::Builtin(Builtin::GatherFacts) => {
                 let facts = super::facts::gather();
-                self.host(host).gathered = Some(from_json(&facts));
+                self.host(host).gathered = Some(super::facts::layer(&facts));
                 let mut result = crate::modules::done(false);
                 result.insert("ansible_facts".into(), facts);
                 Ok((result, Request::None))
@@ -925,7 +926,7 @@ impl Runtime<'_, '_> {
         let mut facts = Map::new();
         for (name, value) in vars {
             facts.insert(name.clone(), to_json(&value));
-            self.host(host).facts.insert(name, value);
+            self.host(host).set_fact(name, value);
         }
         let mut result = crate::modules::done(false);
         result.insert("ansible_facts".into(), Json::Object(facts));
