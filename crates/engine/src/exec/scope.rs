@@ -334,12 +334,15 @@ impl Runtime<'_, '_> {
 /// `hostvars`: every inventory host's variables, merged only when a template asks for a host.
 #[derive(Debug)]
 struct HostVars {
-    hosts: Vec<(
-        String,
-        Arc<VarLayer>,
-        Option<Arc<std::collections::HashMap<String, Value>>>,
-    )>,
+    hosts: Vec<HostEntry>,
 }
+
+/// One host in `hostvars`: its name, inventory layer and facts.
+type HostEntry = (
+    String,
+    Arc<VarLayer>,
+    Option<Arc<std::collections::HashMap<String, Value>>>,
+);
 
 impl minijinja::value::Object for HostVars {
     fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
