@@ -10,13 +10,20 @@
 //! - [`cipher`], [`ini`], [`info`], [`wal`]: pure parsing of repository bytes and names;
 //! - [`store`]: the [`RepoStore`] trait (list a prefix, get an object) and an in-memory store;
 //! - [`s3`]: [`RepoStore`] over `aws-sdk-s3` with a rustls/ring HTTPS client;
-//! - [`inspect()`]: the report; [`guard`]: the decisions.
+//! - [`inspect()`]: the report; [`guard`]: the decisions;
+//! - [`config`], [`check`]: a repository described the way PGO stores it (`s3.conf`, spec
+//!   `global`, `repos[]`) resolved, inspected and judged synchronously;
+//! - [`module`]: the `pgbackrest_info` playbook module; [`cli`]: `stackbook backups`.
 
+pub mod check;
 pub mod cipher;
+pub mod cli;
+pub mod config;
 pub mod guard;
 pub mod info;
 pub mod ini;
 pub mod inspect;
+pub mod module;
 pub mod report;
 pub mod s3;
 pub mod secret;
