@@ -1,0 +1,667 @@
+//! `kubernetes.core.k8s`: make objects present, absent or patched.
+//!
+//! ```yaml
+//! - kubernetes.core.k8s:
+//!     kubeconfig: "{{ k3s_kubeconfig_path }}"
+//!     state: present
+//!     wait: true
+//!     definition: {apiVersion: v1, kind: Namespace, metadata: {name: database}}
+//! ```
+//!
+//! Objects are written with server-side apply (field manager `stackbook`), validated
+//! `Strict`ly so a misspelled field fails instead of being pruned, and reported `changed` only
+//! when the server really changed them (`resourceVersion` moved; in check mode, the dry-run
+//! result differs from the live object).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Map, Value as Json};
+use stackbook_engine::modules::{Module, ModuleContext, ModuleResult, args, failed, parse_args};
+
+use crate::cluster::Cluster;
+use crate::connection::ConnectionArgs;
+use crate::definitions;
+use crate::diff;
+use crate::discovery::ApiResource;
+use crate::error::K8sError;
+use crate::ops::{self, ApplySettings, DeleteOptions, Target, Validation};
+use crate::wait::{self, WaitCondition, WaitSpec};
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ServerSideApply {
+    #[serde(default, deserialize_with = "args::string_opt")]
+    field_manager: Option<String>,
+    #[serde(default, deserialize_with = "args::bool_opt")]
+    force_conflicts: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Validate {
+    #[serde(default, deserialize_with = "args::bool_opt")]
+    fail_on_error: Option<bool>,
+    #[serde(default, deserialize_with = "args::bool_opt")]
+    strict: Option<bool>,
+    #[serde(default, deserialize_with = "args::string_opt")]
+    version: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct K8sArgs {
+    #[serde(default, deserialize_with = "args::string_opt")]
+    state: Option<String>,
+    #[serde(default, alias = "resource_definition")]
+    definition: Option<Json>,
+    #[serde(default, deserialize_with = "args::string_opt")]
+    src: Option<String>,
+    #[serde(default)]
+    template: Option<Json>,
+    #[serde(default, alias = "api", alias = "version", deserialize_with = "args::string_opt")]
+    api_version: Option<String>,
+    #[serde(default, deserialize_with = "args::string_opt")]
+    kind: Option<String>,
+    #[serde(default, deserialize_with = "args::string_opt")]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "args::string_opt")]
+    namespace: Option<String>,
+    #[serde(default, deserialize_with = "args::string_list")]
+    label_selectors: Vec<String>,
+    #[serde(default)]
+    delete_options: Option<DeleteOptions>,
+    #[serde(default, deserialize_with = "args::string_opt")]
+    generate_name: Option<String>,
+    #[serde(default, deserialize_with = "args::bool_opt")]
+    append_hash: Option<bool>,
+    #[serde(default, deserialize_with = "args::bool_opt")]
+    force: Option<bool>,
+    #[serde(default, deserialize_with = "args::bool_opt")]
+    apply: Option<bool>,
+    #[serde(default)]
+    server_side_apply: Option<ServerSideApply>,
+    #[serde(default, deserialize_with = "args::string_list")]
+    merge_type: Vec<String>,
+    #[serde(default)]
+    validate: Option<Validate>,
+    #[serde(default, deserialize_with = "args::bool_opt")]
+    wait: Option<bool>,
+    #[serde(default)]
+    wait_condition: Option<WaitCondition>,
+    #[serde(default, deserialize_with = "args::int_opt")]
+    wait_sleep: Option<i64>,
+    #[serde(default, deserialize_with = "args::int_opt")]
+    wait_timeout: Option<i64>,
+    #[serde(default, deserialize_with = "args::bool_opt")]
+    continue_on_error: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Present,
+    Absent,
+    Patched,
+}
+
+/// The `kubernetes.core.k8s` module.
+#[derive(Debug, Default)]
+pub struct K8s;
+
+/// Module name in messages.
+const NAME: &str = "kubernetes.core.k8s";
+
+impl Module for K8s {
+    fn run(&self, context: &ModuleContext<'_>, args: Json) -> ModuleResult {
+        let mut map = match args {
+            Json::Object(map) => map,
+            Json::Null => Map::new(),
+            other => return failed(format!("{NAME}: arguments must be a mapping, got {other}")),
+        };
+        let connection = match ConnectionArgs::take(&mut map) {
+            Ok(connection) => connection,
+            Err(message) => return failed(message),
+        };
+        let args: K8sArgs = match parse_args(NAME, Json::Object(map)) {
+            Ok(args) => args,
+            Err(failure) => return failure,
+        };
+        let task = match Task::prepare(context, args) {
+            Ok(task) => task,
+            Err(message) => return failed(message),
+        };
+        let source = connection.source(context);
+        let outcome = crate::runtime::block_on(async {
+            let cluster = crate::cluster::connect(&connection, &source).await?;
+            task.run(&cluster).await
+        });
+        match outcome {
+            None => failed("cannot start the Kubernetes client runtime (no threads available)"),
+            Some(Ok(result)) => result,
+            Some(Err(error)) => error.into_result(),
+        }
+    }
+}
+
+/// A validated task.
+struct Task {
+    state: State,
+    objects: Vec<Json>,
+    /// Objects given by api_version/kind/namespace + label_selectors (absent only).
+    selection: Option<(String, String, Option<String>, String)>,
+    namespace: Option<String>,
+    check_mode: bool,
+    diff: bool,
+    method: Method,
+    settings: ApplySettings,
+    merge_types: Vec<String>,
+    delete_options: DeleteOptions,
+    wait: Option<WaitSpec>,
+    continue_on_error: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Apply,
+    Replace,
+    Create,
+}
+
+impl Method {
+    fn name(self) -> &'static str {
+        match self {
+            Method::Apply => "apply",
+            Method::Replace => "replace",
+            Method::Create => "create",
+        }
+    }
+}
+
+impl Task {
+    fn prepare(context: &ModuleContext<'_>, args: K8sArgs) -> Result<Task, String> {
+        let state = match args.state.as_deref().unwrap_or("present") {
+            "present" => State::Present,
+            "absent" => State::Absent,
+            "patched" => State::Patched,
+            other => {
+                return Err(format!(
+                    "value of state must be one of: present, absent, patched, got: {other}"
+                ));
+            }
+        };
+        let given = [
+            args.definition.is_some(),
+            args.src.is_some(),
+            args.template.is_some(),
+        ]
+        .iter()
+        .filter(|g| **g)
+        .count();
+        if given > 1 {
+            return Err("parameters are mutually exclusive: definition|src|template".into());
+        }
+        let mut objects = Vec::new();
+        if let Some(definition) = args.definition {
+            definitions::push(definition, "", &mut objects).map_err(|e| e.to_string())?;
+        } else if let Some(src) = &args.src {
+            let path = context.find_source(src, "files");
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("Could not find or access '{src}': {e}"))?;
+            objects = definitions::parse_documents(&text, &format!(" in {src}"))
+                .map_err(|e| e.to_string())?;
+        } else if let Some(template) = &args.template {
+            let path = match template {
+                Json::String(path) => path.clone(),
+                Json::Object(map) => map
+                    .get("path")
+                    .and_then(Json::as_str)
+                    .map(str::to_string)
+                    .ok_or("template: a mapping needs 'path'")?,
+                other => return Err(format!("template must be a path or a mapping, got {other}")),
+            };
+            let file = context.find_source(&path, "templates");
+            let source = std::fs::read_to_string(&file)
+                .map_err(|e| format!("Could not find or access '{path}': {e}"))?;
+            let rendered = context
+                .templar
+                .render_text(&source, context.scope)
+                .map_err(|e| format!("{path}: {e}"))?;
+            objects = definitions::parse_documents(&rendered, &format!(" in template {path}"))
+                .map_err(|e| e.to_string())?;
+        }
+        let mut selection = None;
+        if objects.is_empty() {
+            let (Some(kind), Some(api_version)) =
+                (args.kind.clone(), Some(args.api_version.clone().unwrap_or_else(|| "v1".into())))
+            else {
+                return Err(
+                    "one of definition, src, template, or kind (with name or label_selectors) is required"
+                        .into(),
+                );
+            };
+            match (&args.name, state) {
+                (Some(name), _) => objects.push(definitions::stub(
+                    &api_version,
+                    &kind,
+                    name,
+                    args.namespace.as_deref(),
+                )),
+                (None, State::Absent) if !args.label_selectors.is_empty() => {
+                    selection = Some((
+                        api_version,
+                        kind,
+                        args.namespace.clone(),
+                        args.label_selectors.join(","),
+                    ));
+                }
+                (None, State::Present) if args.generate_name.is_some() => {
+                    let mut stub = definitions::stub(&api_version, &kind, "", args.namespace.as_deref());
+                    if let Some(meta) = stub.get_mut("metadata").and_then(Json::as_object_mut) {
+                        meta.remove("name");
+                    }
+                    objects.push(stub);
+                }
+                _ => return Err("name (or label_selectors for state=absent) is required with kind".into()),
+            }
+        }
+        let generate_name = args.generate_name.clone();
+        let append_hash = args.append_hash == Some(true);
+        for object in &mut objects {
+            if let Some(prefix) = &generate_name {
+                if let Some(meta) = object.get_mut("metadata").and_then(Json::as_object_mut) {
+                    meta.remove("name");
+                    meta.insert("generateName".into(), Json::String(prefix.clone()));
+                }
+            }
+            if append_hash && state == State::Present {
+                let hash = definitions::content_hash(object);
+                if let Some(name) = object
+                    .pointer_mut("/metadata/name")
+                    .filter(|n| n.as_str().is_some_and(|s| !s.is_empty()))
+                {
+                    *name = Json::String(format!("{}-{hash}", name.as_str().unwrap_or_default()));
+                }
+            }
+            if let Some(meta) = object.get_mut("metadata").and_then(Json::as_object_mut) {
+                for key in ["resourceVersion", "uid", "creationTimestamp", "managedFields", "selfLink"] {
+                    meta.remove(key);
+                }
+            }
+        }
+        definitions::order(&mut objects, state == State::Absent);
+        let method = if objects.iter().any(|o| {
+            o.pointer("/metadata/name")
+                .and_then(Json::as_str)
+                .is_none_or(str::is_empty)
+        }) {
+            Method::Create
+        } else if args.force == Some(true) {
+            Method::Replace
+        } else {
+            Method::Apply
+        };
+        let _ = args.apply; // apply: true and the default are both server-side apply.
+        let ssa = args.server_side_apply.unwrap_or_default();
+        let validate = args.validate.unwrap_or_default();
+        let _ = (validate.strict, validate.version);
+        let validation = if validate.fail_on_error == Some(false) {
+            Validation::Warn
+        } else {
+            Validation::Strict
+        };
+        let merge_types = if args.merge_type.is_empty() {
+            vec!["strategic-merge".to_string(), "merge".to_string()]
+        } else {
+            args.merge_type
+        };
+        let timeout = args.wait_timeout.unwrap_or(120).max(0);
+        let wait = (args.wait == Some(true)).then(|| WaitSpec {
+            condition: args.wait_condition.clone(),
+            sleep: Duration::from_secs(args.wait_sleep.unwrap_or(5).max(1) as u64),
+            timeout: Duration::from_secs(timeout as u64),
+        });
+        Ok(Task {
+            state,
+            objects,
+            selection,
+            namespace: args.namespace,
+            check_mode: context.check_mode,
+            diff: context.diff,
+            method,
+            settings: ApplySettings {
+                field_manager: ssa.field_manager.unwrap_or_else(|| "stackbook".into()),
+                force_conflicts: ssa.force_conflicts.unwrap_or(false),
+                dry_run: context.check_mode,
+                validation,
+            },
+            merge_types,
+            delete_options: args.delete_options.unwrap_or_default(),
+            wait,
+            continue_on_error: args.continue_on_error == Some(true),
+        })
+    }
+
+    async fn run(&self, cluster: &Arc<Cluster>) -> Result<ModuleResult, K8sError> {
+        let mut objects = self.objects.clone();
+        if let Some((api_version, kind, namespace, selector)) = &self.selection {
+            let resource = cluster
+                .discovery
+                .resolve(cluster, api_version, kind, Duration::ZERO)
+                .await?;
+            let namespace = resource
+                .namespaced
+                .then(|| namespace.clone().unwrap_or_else(|| cluster.default_namespace.clone()));
+            objects = ops::list(cluster, &resource, namespace.as_deref(), Some(selector), None).await?;
+        }
+        let crd_kinds = definitions::crd_kinds(&objects);
+        let mut outcomes = Vec::new();
+        let mut errors = Vec::new();
+        for object in &objects {
+            match self.one(cluster, object, &crd_kinds).await {
+                Ok(outcome) => outcomes.push(outcome),
+                Err(error) if self.continue_on_error && !matches!(error, K8sError::Unreachable { .. }) => {
+                    errors.push(error.to_string());
+                    outcomes.push(error_outcome(&error));
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(self.assemble(outcomes, errors))
+    }
+
+    fn assemble(&self, mut outcomes: Vec<Map<String, Json>>, errors: Vec<String>) -> ModuleResult {
+        let changed = outcomes
+            .iter()
+            .any(|o| o.get("changed").and_then(Json::as_bool) == Some(true));
+        let warnings: Vec<Json> = outcomes
+            .iter()
+            .filter_map(|o| o.get("warnings").and_then(Json::as_array))
+            .flatten()
+            .cloned()
+            .collect();
+        let mut result = Map::new();
+        result.insert("changed".into(), Json::Bool(changed));
+        if outcomes.len() == 1 {
+            let mut only = outcomes.remove(0);
+            for key in ["result", "method", "diff", "duration"] {
+                if let Some(value) = only.remove(key) {
+                    result.insert(key.into(), value);
+                }
+            }
+        } else {
+            let diffs: Vec<Json> = outcomes.iter_mut().filter_map(|o| o.remove("diff")).collect();
+            if !diffs.is_empty() {
+                result.insert("diff".into(), Json::Array(diffs));
+            }
+            let method = match self.state {
+                State::Absent => "delete",
+                State::Patched => "patch",
+                State::Present => self.method.name(),
+            };
+            result.insert("method".into(), Json::String(method.into()));
+            result.insert(
+                "result".into(),
+                serde_json::json!({"results": outcomes.into_iter().map(Json::Object).collect::<Vec<_>>()}),
+            );
+        }
+        result.insert("warnings".into(), Json::Array(warnings));
+        if !errors.is_empty() {
+            result.insert("failed".into(), Json::Bool(true));
+            result.insert("msg".into(), Json::String(errors.join("; ")));
+        }
+        result
+    }
+
+    /// Resolves an object's resource; kinds served by a CRD of the same task may take a moment.
+    async fn resource(
+        &self,
+        cluster: &Cluster,
+        identity: &definitions::Identity,
+        crd_kinds: &[(String, String)],
+    ) -> Result<Option<ApiResource>, K8sError> {
+        let group = identity.api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+        let from_this_task = crd_kinds
+            .iter()
+            .any(|(g, k)| g == group && *k == identity.kind);
+        let patience = if from_this_task && !self.check_mode {
+            Duration::from_secs(30)
+        } else {
+            Duration::ZERO
+        };
+        match cluster
+            .discovery
+            .resolve(cluster, &identity.api_version, &identity.kind, patience)
+            .await
+        {
+            Ok(resource) => Ok(Some(resource)),
+            // In check mode the CRD was only dry-run; its custom resources cannot be checked.
+            Err(K8sError::UnknownKind { .. }) if from_this_task && self.check_mode => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn one(
+        &self,
+        cluster: &Cluster,
+        object: &Json,
+        crd_kinds: &[(String, String)],
+    ) -> Result<Map<String, Json>, K8sError> {
+        let identity = definitions::identity(object, "")?;
+        let Some(resource) = self.resource(cluster, &identity, crd_kinds).await? else {
+            let mut outcome = Map::new();
+            outcome.insert("changed".into(), Json::Bool(self.state == State::Present));
+            outcome.insert("method".into(), Json::String(self.method.name().into()));
+            outcome.insert("result".into(), object.clone());
+            outcome.insert(
+                "warnings".into(),
+                serde_json::json!([format!(
+                    "{} {} was not checked: its CustomResourceDefinition is only dry-run in check mode",
+                    identity.kind, identity.name
+                )]),
+            );
+            return Ok(outcome);
+        };
+        let namespace = resource.namespaced.then(|| {
+            identity
+                .namespace
+                .clone()
+                .or_else(|| self.namespace.clone())
+                .unwrap_or_else(|| cluster.default_namespace.clone())
+        });
+        let mut object = object.clone();
+        if let (Some(ns), Some(meta)) = (
+            &namespace,
+            object.get_mut("metadata").and_then(Json::as_object_mut),
+        ) {
+            meta.insert("namespace".into(), Json::String(ns.clone()));
+        }
+        let target = Target {
+            resource: &resource,
+            namespace: namespace.as_deref(),
+            name: &identity.name,
+        };
+        match self.state {
+            State::Present => self.present(cluster, &target, &object).await,
+            State::Absent => self.absent(cluster, &target).await,
+            State::Patched => self.patched(cluster, &target, &object).await,
+        }
+    }
+
+    async fn present(
+        &self,
+        cluster: &Cluster,
+        target: &Target<'_>,
+        object: &Json,
+    ) -> Result<Map<String, Json>, K8sError> {
+        let before = if self.method == Method::Create {
+            None
+        } else {
+            ops::get(cluster, target).await?
+        };
+        let dry_run = self.check_mode;
+        let written = match self.method {
+            Method::Apply => ops::apply(cluster, target, object, &self.settings).await?,
+            Method::Replace => {
+                ops::replace(cluster, target, object, dry_run, self.settings.validation).await?
+            }
+            Method::Create => {
+                ops::create(cluster, target, object, dry_run, self.settings.validation).await?
+            }
+        };
+        let changed = changed(before.as_ref(), &written.object, self.check_mode);
+        let method = match (self.method, &before) {
+            (Method::Replace, None) => "create",
+            (method, _) => method.name(),
+        };
+        self.finish(cluster, target, before, written, changed, method).await
+    }
+
+    async fn patched(
+        &self,
+        cluster: &Cluster,
+        target: &Target<'_>,
+        object: &Json,
+    ) -> Result<Map<String, Json>, K8sError> {
+        let Some(before) = ops::get(cluster, target).await? else {
+            let mut outcome = Map::new();
+            outcome.insert("changed".into(), Json::Bool(false));
+            outcome.insert("method".into(), Json::String("patch".into()));
+            outcome.insert("result".into(), Json::Object(Map::new()));
+            outcome.insert(
+                "warnings".into(),
+                serde_json::json!([format!(
+                    "{} was not found; state=patched does not create objects",
+                    target.describe()
+                )]),
+            );
+            return Ok(outcome);
+        };
+        let mut body = object.clone();
+        if let Some(map) = body.as_object_mut() {
+            map.remove("status");
+        }
+        let written = ops::patch(
+            cluster,
+            target,
+            &body,
+            &self.merge_types,
+            self.check_mode,
+            self.settings.validation,
+        )
+        .await?;
+        let changed = changed(Some(&before), &written.object, self.check_mode);
+        self.finish(cluster, target, Some(before), written, changed, "patch")
+            .await
+    }
+
+    async fn finish(
+        &self,
+        cluster: &Cluster,
+        target: &Target<'_>,
+        before: Option<Json>,
+        written: ops::Written,
+        changed: bool,
+        method: &str,
+    ) -> Result<Map<String, Json>, K8sError> {
+        let mut object = written.object;
+        let mut outcome = Map::new();
+        if let (Some(spec), false) = (&self.wait, self.check_mode) {
+            // A generateName object is known by the name the server gave it.
+            let name = object
+                .pointer("/metadata/name")
+                .and_then(Json::as_str)
+                .unwrap_or(target.name)
+                .to_string();
+            let (ready, waited) =
+                wait::until_ready(cluster, target.resource, target.namespace, &name, spec).await?;
+            object = ready;
+            outcome.insert("duration".into(), Json::from(waited.as_secs_f64()));
+        }
+        outcome.insert("changed".into(), Json::Bool(changed));
+        outcome.insert("method".into(), Json::String(method.into()));
+        if self.diff && changed {
+            outcome.insert(
+                "diff".into(),
+                diff::object_diff(&target.describe(), before.as_ref(), Some(&object)),
+            );
+        }
+        outcome.insert("result".into(), object);
+        outcome.insert(
+            "warnings".into(),
+            Json::Array(written.warnings.into_iter().map(Json::String).collect()),
+        );
+        Ok(outcome)
+    }
+
+    async fn absent(
+        &self,
+        cluster: &Cluster,
+        target: &Target<'_>,
+    ) -> Result<Map<String, Json>, K8sError> {
+        let before = ops::get(cluster, target).await?;
+        let mut outcome = Map::new();
+        let deleted = match &before {
+            None => false,
+            // Already terminating: nothing to do but (optionally) wait.
+            Some(object) if object.pointer("/metadata/deletionTimestamp").is_some() => false,
+            Some(_) => ops::delete(cluster, target, &self.delete_options, self.check_mode).await?,
+        };
+        if let (Some(spec), false, true) = (&self.wait, self.check_mode, before.is_some()) {
+            let waited =
+                wait::until_gone(cluster, target.resource, target.namespace, target.name, spec)
+                    .await?;
+            outcome.insert("duration".into(), Json::from(waited.as_secs_f64()));
+        }
+        outcome.insert("changed".into(), Json::Bool(deleted));
+        outcome.insert("method".into(), Json::String("delete".into()));
+        if self.diff && deleted {
+            outcome.insert(
+                "diff".into(),
+                diff::object_diff(&target.describe(), before.as_ref(), None),
+            );
+        }
+        outcome.insert("result".into(), before.unwrap_or(Json::Object(Map::new())));
+        outcome.insert("warnings".into(), Json::Array(Vec::new()));
+        Ok(outcome)
+    }
+}
+
+/// A real write changed the object when its `resourceVersion` moved; a dry run when the
+/// would-be object differs from the live one.
+fn changed(before: Option<&Json>, after: &Json, dry_run: bool) -> bool {
+    let Some(before) = before else {
+        return true;
+    };
+    if dry_run {
+        return diff::differs(before, after);
+    }
+    let rv = |o: &Json| o.pointer("/metadata/resourceVersion").cloned();
+    rv(before) != rv(after)
+}
+
+fn error_outcome(error: &K8sError) -> Map<String, Json> {
+    let mut outcome = Map::new();
+    outcome.insert("changed".into(), Json::Bool(false));
+    outcome.insert("failed".into(), Json::Bool(true));
+    outcome.insert("error".into(), Json::String(error.to_string()));
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn changed_uses_resource_version_for_writes_and_content_for_dry_runs() {
+        let before = json!({"metadata": {"resourceVersion": "5"}, "data": {"a": "1"}});
+        let same_rv = json!({"metadata": {"resourceVersion": "5"}, "data": {"a": "1"}});
+        let new_rv = json!({"metadata": {"resourceVersion": "6"}, "data": {"a": "1"}});
+        assert!(!changed(Some(&before), &same_rv, false));
+        assert!(changed(Some(&before), &new_rv, false));
+        assert!(!changed(Some(&before), &new_rv, true));
+        assert!(changed(Some(&before), &json!({"metadata": {}, "data": {"a": "2"}}), true));
+        assert!(changed(None, &same_rv, true));
+    }
+}
