@@ -24,7 +24,7 @@ use crate::state::{RequestRecord, State};
 use crate::status::ApiError;
 use crate::tables::{self, Render};
 use crate::watch;
-use crate::{discovery, openapi};
+use crate::{discovery, openapi, protobuf};
 
 /// Response body type: a full buffer or a watch stream.
 pub type ResBody = BoxBody<Bytes, Infallible>;
@@ -379,21 +379,32 @@ async fn read_body(req: Request<Incoming>) -> Result<Bytes, ApiError> {
     })
 }
 
-/// Rejects request bodies in encodings this server does not speak (protobuf, CBOR).
-fn check_content_type(req: &Request<Incoming>) -> Result<(), ApiError> {
-    let ct = req
-        .headers()
+/// The request body's media type (without parameters).
+fn content_type(req: &Request<Incoming>) -> String {
+    req.headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/json");
-    let base = ct.split(';').next().unwrap_or_default().trim();
-    if base.is_empty() || base == "application/json" || base == "application/yaml" || base == "*/*"
-    {
-        Ok(())
-    } else {
-        Err(ApiError::unsupported_media_type(format!(
-            "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {base:?}; kube-test-server does not speak protobuf or CBOR)"
-        )))
+        .unwrap_or("application/json")
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+/// Decodes a create/update body: JSON, or protobuf for the kinds kubectl's generators send.
+fn parse_body(media: &str, body: &[u8]) -> Result<Value, ApiError> {
+    match media {
+        "" | "application/json" | "application/yaml" | "*/*" => parse_json(body),
+        "application/vnd.kubernetes.protobuf" => protobuf::decode(body).map_err(|e| match e {
+            protobuf::ProtoError::Unsupported { .. } => {
+                ApiError::unsupported_media_type(e.to_string())
+            }
+            other => ApiError::bad_request(other.to_string()),
+        }),
+        other => Err(ApiError::unsupported_media_type(format!(
+            "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got {other:?})"
+        ))),
     }
 }
 
@@ -473,8 +484,8 @@ async fn resource(
                 return Err(ApiError::no_route());
             }
             let opts = write_opts(&req, &q, &version)?;
-            check_content_type(&req)?;
-            let body = parse_json(&read_body(req).await?)?;
+            let media = content_type(&req);
+            let body = parse_body(&media, &read_body(req).await?)?;
             Ok(reply_response(state.lock().op_create(
                 &rt,
                 &ns_for_write,
@@ -484,8 +495,8 @@ async fn resource(
         }
         (&Method::PUT, Some(name)) => {
             let opts = write_opts(&req, &q, &version)?;
-            check_content_type(&req)?;
-            let body = parse_json(&read_body(req).await?)?;
+            let media = content_type(&req);
+            let body = parse_body(&media, &read_body(req).await?)?;
             Ok(reply_response(state.lock().op_update(
                 &rt,
                 &ns_for_write,

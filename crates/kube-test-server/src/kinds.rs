@@ -171,6 +171,12 @@ pub fn default_type(rt: &ResourceType, obj: &mut Value) {
         && rt.plural == "secrets"
         && let Some(map) = obj.as_object_mut()
     {
-        map.entry("type").or_insert_with(|| json!("Opaque"));
+        // Defaulting treats an empty type (what protobuf clients send) like a missing one.
+        let empty = map
+            .get("type")
+            .is_none_or(|t| t.is_null() || t.as_str() == Some(""));
+        if empty {
+            map.insert("type".into(), json!("Opaque"));
+        }
     }
 }

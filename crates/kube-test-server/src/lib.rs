@@ -27,6 +27,7 @@ mod managed;
 mod openapi;
 mod ops;
 mod patch;
+mod protobuf;
 mod resources;
 mod schema;
 mod seed;
