@@ -27,6 +27,7 @@ use crate::load::LoadedPlaybook;
 use crate::modules::Registry;
 use crate::options::RunOptions;
 use crate::output::redact::{Redactor, Registration, register_secret};
+use crate::roles::{RoleFiles, RoleRef, check_depth, load_role};
 use crate::value::{Decryptor, node_to_value};
 
 /// Everything a run needs besides the playbook.
@@ -92,6 +93,20 @@ struct Inherited {
     search_dirs: Vec<PathBuf>,
     /// How messages name the directory of the current file.
     display_dir: PathBuf,
+    /// The role the tasks belong to, when they do.
+    role: Option<Arc<RoleScope>>,
+}
+
+/// A running role: its name and folder, and its defaults and vars as variable layers.
+#[derive(Debug)]
+struct RoleScope {
+    name: String,
+    path: PathBuf,
+    defaults: Arc<VarLayer>,
+    vars: Arc<VarLayer>,
+    /// Included at run time (`include_role`), as opposed to known when the play is parsed
+    /// (`roles:`, `import_role`); decides which use's variables a shared handler sees.
+    dynamic: bool,
 }
 
 impl Inherited {
@@ -116,6 +131,23 @@ impl Inherited {
     }
 }
 
+/// The `name:` of a task or block, for matching handlers.
+fn task_name(item: &TaskItem) -> Option<&str> {
+    match item {
+        TaskItem::Task(task) => task.name.as_deref(),
+        TaskItem::Block(block) => block.name.as_deref(),
+    }
+}
+
+/// One use of a role: which role and files, with which parameters, and whether it is an
+/// `include_role` (known only at run time).
+pub(super) struct RoleUse<'r> {
+    pub(super) reference: &'r RoleRef,
+    pub(super) files: &'r RoleFiles,
+    pub(super) params: Vec<(String, Value)>,
+    pub(super) dynamic: bool,
+}
+
 /// Control flow out of a list of tasks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Flow {
@@ -131,7 +163,10 @@ struct PlayState {
     vars_layer: Arc<VarLayer>,
     /// Magic variables that are the same for every task of the play.
     magic_layer: Arc<VarLayer>,
-    handlers: Vec<TaskItem>,
+    /// Handlers with the context they run in (a role's handlers see the role's variables).
+    handlers: Vec<(TaskItem, Option<Inherited>)>,
+    /// Roles already run in this play (name and parameters), which do not run twice.
+    ran_roles: Vec<String>,
     any_errors_fatal: bool,
     force_handlers: bool,
 }
@@ -174,6 +209,7 @@ pub fn run_playbook(
             vars_layer: VarLayer::ordered(Vec::new()),
             magic_layer: VarLayer::ordered(Vec::new()),
             handlers: Vec::new(),
+            ran_roles: Vec::new(),
             any_errors_fatal: false,
             force_handlers: false,
         },
@@ -281,7 +317,8 @@ impl Runtime<'_, '_> {
             vars: play_vars,
             vars_layer: VarLayer::ordered(Vec::new()),
             magic_layer: VarLayer::ordered(Vec::new()),
-            handlers: play.handlers.clone(),
+            handlers: play.handlers.iter().map(|h| (h.clone(), None)).collect(),
+            ran_roles: Vec::new(),
             any_errors_fatal: false,
             force_handlers: self.ctx.options.force_handlers,
         };
@@ -347,21 +384,149 @@ impl Runtime<'_, '_> {
         if gather && !self.waiting_for_start {
             self.gather_facts(&hosts);
         }
-        if !play.roles.is_empty() {
-            return Err(EngineError::invalid(
-                &play.location,
-                "roles: in plays are not supported yet (use include_tasks for now)",
-            ));
-        }
-        for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
-            let active = self.active_hosts();
-            let flow = self.run_items(section, &base, &active)?;
+        // Role entries are checked before anything runs.
+        let roles: Vec<RoleRef> = play
+            .roles
+            .iter()
+            .map(RoleRef::parse)
+            .collect::<Result<_, _>>()?;
+        // Ansible's order: pre_tasks, then roles and tasks as one section, then post_tasks;
+        // notified handlers run at the end of each section.
+        for (with_roles, section) in [
+            (false, &play.pre_tasks),
+            (true, &play.tasks),
+            (false, &play.post_tasks),
+        ] {
+            let mut flow = Flow::Continue;
+            if with_roles {
+                for reference in &roles {
+                    let active = self.active_hosts();
+                    let mut params = Vec::new();
+                    for (name, node) in &reference.params {
+                        params.push((
+                            name.clone(),
+                            node_to_value(node, self.ctx.decryptor.as_deref(), &mut Vec::new())?,
+                        ));
+                    }
+                    let key = format!("{}{:?}", reference.name, params);
+                    if self.play.ran_roles.contains(&key) {
+                        continue;
+                    }
+                    self.play.ran_roles.push(key);
+                    flow = self.run_role(
+                        RoleUse {
+                            reference,
+                            files: &RoleFiles::default(),
+                            params,
+                            dynamic: false,
+                        },
+                        &base,
+                        &active,
+                        0,
+                    )?;
+                    if flow == Flow::EndPlay {
+                        break;
+                    }
+                }
+            }
+            if flow == Flow::Continue {
+                let active = self.active_hosts();
+                flow = self.run_items(section, &base, &active)?;
+            }
             self.run_handlers(&base)?;
             if flow == Flow::EndPlay {
                 break;
             }
         }
         Ok(())
+    }
+
+    /// Runs a role (after its `meta` dependencies) on `hosts`, registering its handlers.
+    pub(super) fn run_role(
+        &mut self,
+        role_use: RoleUse<'_>,
+        inherited: &Inherited,
+        hosts: &[String],
+        depth: usize,
+    ) -> Result<Flow, EngineError> {
+        let RoleUse {
+            reference,
+            files,
+            params,
+            dynamic,
+        } = role_use;
+        check_depth(depth, reference)?;
+        let mut secrets = Vec::new();
+        let role = load_role(
+            reference,
+            files,
+            &self.playbook_dir,
+            &self.ctx.options.roles_path,
+            self.ctx.registry,
+            self.ctx.decryptor.as_deref(),
+            &mut secrets,
+        )?;
+        self.add_secrets(secrets);
+        for dependency in &role.dependencies {
+            let mut dependency_params = Vec::new();
+            for (name, node) in &dependency.params {
+                dependency_params.push((
+                    name.clone(),
+                    node_to_value(node, self.ctx.decryptor.as_deref(), &mut Vec::new())?,
+                ));
+            }
+            let dependency_use = RoleUse {
+                reference: dependency,
+                files: &RoleFiles::default(),
+                params: dependency_params,
+                dynamic,
+            };
+            if self.run_role(dependency_use, inherited, hosts, depth + 1)? == Flow::EndPlay {
+                return Ok(Flow::EndPlay);
+            }
+        }
+        let mut role_inherited = inherited.clone();
+        role_inherited.role = Some(Arc::new(RoleScope {
+            name: role.name.clone(),
+            path: role.path.clone(),
+            defaults: VarLayer::ordered(role.defaults.clone()),
+            vars: VarLayer::ordered(role.vars.clone()),
+            dynamic,
+        }));
+        role_inherited.search_dirs.insert(0, role.path.clone());
+        role_inherited.display_dir = role.display.join("tasks");
+        role_inherited.include_params.extend(params);
+        role_inherited.when.extend(reference.when.iter().cloned());
+        role_inherited.tags.extend(reference.tags.iter().cloned());
+        // A handler runs once per play, with the variables of the role's latest use as Ansible
+        // sees it: uses known at parse time (`roles:`, `import_role`) come before any
+        // `include_role`, whatever the order in which they run.
+        for handler in &role.handlers {
+            let same = |(existing, context): &(TaskItem, Option<Inherited>)| {
+                let same_role = context
+                    .as_ref()
+                    .and_then(|c| c.role.as_ref())
+                    .is_some_and(|r| r.name == role.name);
+                same_role && task_name(existing) == task_name(handler)
+            };
+            match self.play.handlers.iter().position(same) {
+                Some(index) => {
+                    let registered_dynamically = self.play.handlers[index]
+                        .1
+                        .as_ref()
+                        .and_then(|c| c.role.as_ref())
+                        .is_some_and(|r| r.dynamic);
+                    if dynamic || !registered_dynamically {
+                        self.play.handlers[index].1 = Some(role_inherited.clone());
+                    }
+                }
+                None => self
+                    .play
+                    .handlers
+                    .push((handler.clone(), Some(role_inherited.clone()))),
+            }
+        }
+        self.run_items(&role.tasks, &role_inherited, hosts)
     }
 
     fn gather_facts(&mut self, hosts: &[String]) {
@@ -484,29 +649,43 @@ impl Runtime<'_, '_> {
                 self.host(host).notified.clear();
             }
             let handlers = self.play.handlers.clone();
-            for handler in &handlers {
+            // A role used twice registers its handlers twice; each handler runs once.
+            let mut ran: Vec<String> = Vec::new();
+            for (handler, context) in &handlers {
                 let TaskItem::Task(task) = handler else {
                     continue;
                 };
                 let name = task.name.clone().unwrap_or_default();
+                let role = context
+                    .as_ref()
+                    .and_then(|c| c.role.as_ref())
+                    .map(|r| r.name.clone());
+                let qualified = role.as_ref().map(|r| format!("{r} : {name}"));
+                let key = qualified.clone().unwrap_or_else(|| name.clone());
+                if ran.contains(&key) {
+                    continue;
+                }
                 let notified: Vec<String> = pending
                     .iter()
                     .filter(|(_, names)| {
-                        names
-                            .iter()
-                            .any(|n| *n == name || task.keywords.listen.contains(n))
+                        names.iter().any(|n| {
+                            *n == name
+                                || Some(n) == qualified.as_ref()
+                                || task.keywords.listen.contains(n)
+                        })
                     })
                     .map(|(host, _)| host.clone())
                     .collect();
                 if notified.is_empty() {
                     continue;
                 }
+                ran.push(key);
                 if self.play.force_handlers {
                     for host in &notified {
                         self.host(host).failed = false;
                     }
                 }
-                self.run_task(task, inherited, &notified, true)?;
+                self.run_task(task, context.as_ref().unwrap_or(inherited), &notified, true)?;
             }
         }
         for host in self.play.hosts.clone() {

@@ -15,6 +15,7 @@ pub mod load;
 pub mod modules;
 pub mod options;
 pub mod output;
+pub mod roles;
 pub mod value;
 pub mod vault;
 

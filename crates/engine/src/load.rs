@@ -164,3 +164,13 @@ pub fn import_file_argument(args: &Node) -> Option<String> {
         _ => None,
     }
 }
+
+/// Expands `import_tasks` inside task files that are loaded later (roles).
+pub fn expand_imports_in(
+    items: &mut [TaskItem],
+    dir: &Path,
+    display_dir: &Path,
+    registry: &Registry,
+) -> Result<(), EngineError> {
+    expand_imports(items, dir, display_dir, registry, 0)
+}

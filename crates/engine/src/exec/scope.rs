@@ -29,12 +29,19 @@ impl Runtime<'_, '_> {
         self.magic_vars(host, inherited, &mut magic);
         layers.push(self.play.magic_layer.clone());
         layers.push(VarLayer::ordered(magic));
+        // Role defaults are the lowest variables a play can set.
+        if let Some(role) = &inherited.role {
+            layers.push(role.defaults.clone());
+        }
         layers.push(self.inventory_layer(host));
         let state = self.hosts.get(host);
         if let Some(gathered) = state.and_then(|s| s.gathered.clone()) {
             layers.push(gathered);
         }
         layers.push(self.play.vars_layer.clone());
+        if let Some(role) = &inherited.role {
+            layers.push(role.vars.clone());
+        }
         if !inherited.vars.is_empty() || !task_vars.is_empty() {
             let mut vars = Vec::with_capacity(inherited.vars.len() + task_vars.len());
             for (name, node) in inherited.vars.iter().chain(task_vars) {
@@ -110,15 +117,12 @@ impl Runtime<'_, '_> {
             "ansible_play_name".into(),
             Value::from(self.play.name.clone()),
         ));
-        if let Some(role_dir) = inherited
-            .search_dirs
-            .first()
-            .filter(|d| **d != self.playbook_dir)
-        {
+        if let Some(role) = &inherited.role {
             vars.push((
                 "role_path".into(),
-                Value::from(role_dir.display().to_string()),
+                Value::from(role.path.display().to_string()),
             ));
+            vars.push(("role_name".into(), Value::from(role.name.clone())));
         }
         let hosts = inventory
             .hosts

@@ -26,10 +26,19 @@ const CENSORED: &str =
 /// Variables an include passes to its tasks (loop variables, params).
 type Params = Vec<(String, Value)>;
 
-/// One host's request to include a task file with parameters.
+/// What an include brings in.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum IncludeTarget {
+    /// `include_tasks: file.yml`.
+    Tasks(String),
+    /// `include_role: {name: x, tasks_from: y}`.
+    Role(crate::roles::RoleRef, crate::roles::RoleFiles),
+}
+
+/// One host's request to include tasks with parameters.
 struct IncludeRequest {
     host: String,
-    file: String,
+    target: IncludeTarget,
     params: Params,
 }
 
@@ -39,7 +48,7 @@ enum Request {
     EndPlay,
     EndHost,
     FlushHandlers,
-    Include(Vec<(String, Params)>),
+    Include(Vec<(IncludeTarget, Params)>),
 }
 
 struct HostOutcome {
@@ -73,6 +82,11 @@ impl Runtime<'_, '_> {
         let is_meta = matches!(entry.action, Action::Builtin(Builtin::Meta));
         if !is_handler && !is_meta && !tags_selected(self.ctx.options, &tags) {
             return Ok(Flow::Continue);
+        }
+        if matches!(entry.action, Action::Builtin(Builtin::IncludeRole))
+            && task.action.ends_with("import_role")
+        {
+            return self.import_role(task, inherited, hosts);
         }
         let display_name = self.display_name(task, inherited, hosts);
         if self.waiting_for_start {
@@ -215,10 +229,10 @@ impl Runtime<'_, '_> {
                 Request::EndHost => self.host(host).ended = true,
                 Request::FlushHandlers => flush = true,
                 Request::Include(files) => {
-                    for (file, params) in files {
+                    for (target, params) in files {
                         includes.push(IncludeRequest {
                             host: host.clone(),
-                            file,
+                            target,
                             params,
                         });
                     }
@@ -246,17 +260,37 @@ impl Runtime<'_, '_> {
         includes: Vec<IncludeRequest>,
         inherited: &Inherited,
     ) -> Result<Flow, EngineError> {
-        let mut groups: Vec<(String, Params, Vec<String>)> = Vec::new();
-        for IncludeRequest { host, file, params } in includes {
+        let mut groups: Vec<(IncludeTarget, Params, Vec<String>)> = Vec::new();
+        for IncludeRequest {
+            host,
+            target,
+            params,
+        } in includes
+        {
             match groups
                 .iter_mut()
-                .find(|(f, p, _)| *f == file && p == &params)
+                .find(|(t, p, _)| *t == target && p == &params)
             {
                 Some((_, _, hosts)) => hosts.push(host),
-                None => groups.push((file, params, vec![host])),
+                None => groups.push((target, params, vec![host])),
             }
         }
-        for (file, params, hosts) in groups {
+        for (target, params, hosts) in groups {
+            let file = match target {
+                IncludeTarget::Tasks(file) => file,
+                IncludeTarget::Role(reference, files) => {
+                    let role_use = super::RoleUse {
+                        reference: &reference,
+                        files: &files,
+                        params,
+                        dynamic: true,
+                    };
+                    if self.run_role(role_use, inherited, &hosts, 0)? == Flow::EndPlay {
+                        return Ok(Flow::EndPlay);
+                    }
+                    continue;
+                }
+            };
             let (path, display) = self.resolve_task_file(&file, inherited);
             let items = crate::load::load_task_file(&path, &display, self.ctx.registry)?;
             let mut next = inherited.clone();
@@ -302,19 +336,65 @@ impl Runtime<'_, '_> {
         )
     }
 
-    fn display_name(&self, task: &Task, inherited: &Inherited, hosts: &[String]) -> String {
-        let Some(name) = &task.name else {
-            return task.action.clone();
-        };
-        if !stackbook_template::is_template(name) {
-            return name.clone();
-        }
+    /// `import_role` is static in Ansible: it has no result of its own; its `when`, `tags` and
+    /// `vars` apply to the role's tasks.
+    fn import_role(
+        &mut self,
+        task: &Task,
+        inherited: &Inherited,
+        hosts: &[String],
+    ) -> Result<Flow, EngineError> {
         let host = hosts.first().cloned().unwrap_or_default();
-        self.scope(&host, inherited, &task.keywords.vars, &[])
-            .ok()
-            .and_then(|scope| self.ctx.templar.render_string(name, &scope).ok())
-            .map(|value| stackbook_template::python::python_str(&value))
-            .unwrap_or_else(|| name.clone())
+        let scope = self.scope(&host, inherited, &task.keywords.vars, &[])?;
+        let raw = raw_arguments(&task.args, "ansible.builtin.import_role", false)
+            .map_err(|message| EngineError::invalid(&task.action_location, message))?;
+        let args = template_arguments(&self.ctx.templar, &scope, &raw, &[], &self.omit).map_err(
+            |(key, error)| {
+                EngineError::invalid(
+                    &task.action_location,
+                    format!("import_role '{key}': {error}"),
+                )
+            },
+        )?;
+        let (reference, files) = role_request(&args, task)
+            .map_err(|message| EngineError::invalid(&task.action_location, message))?;
+        let mut next = inherited.clone();
+        next.when.extend(task.keywords.when.iter().cloned());
+        next.tags.extend(task.keywords.tags.iter().cloned());
+        let mut params = Vec::new();
+        for (name, node) in &task.keywords.vars {
+            params.push((
+                name.clone(),
+                node_to_value(node, self.ctx.decryptor.as_deref(), &mut Vec::new())?,
+            ));
+        }
+        let role_use = super::RoleUse {
+            reference: &reference,
+            files: &files,
+            params,
+            dynamic: false,
+        };
+        self.run_role(role_use, &next, hosts, 0)
+    }
+
+    /// The task's name as shown: templated when possible, prefixed with its role.
+    fn display_name(&self, task: &Task, inherited: &Inherited, hosts: &[String]) -> String {
+        let name = match &task.name {
+            None => task.action.clone(),
+            Some(name) if !stackbook_template::is_template(name) => name.clone(),
+            Some(name) => {
+                let host = hosts.first().cloned().unwrap_or_default();
+                self.scope(&host, inherited, &task.keywords.vars, &[])
+                    .ok()
+                    .and_then(|scope| self.ctx.templar.render_string(name, &scope).ok())
+                    .map(|value| stackbook_template::python::python_str(&value))
+                    .unwrap_or_else(|| name.clone())
+            }
+        };
+        match &inherited.role {
+            Some(role) => format!("{} : {name}", role.name),
+            None => name,
+        }
     }
 
     fn keyword_on_first(
@@ -837,10 +917,26 @@ impl Runtime<'_, '_> {
                 result.insert("include".into(), Json::String(file.clone()));
                 result.insert("include_args".into(), Json::Object(Map::new()));
 
-                Ok((result, Request::Include(vec![(file, params)])))
+                Ok((
+                    result,
+                    Request::Include(vec![(IncludeTarget::Tasks(file), params)]),
+                ))
             }
             Action::Builtin(Builtin::IncludeRole) => {
-                Err("include_role/import_role are not supported yet".into())
+                let (reference, files) = role_request(&args, task)?;
+                let mut params = loop_vars.to_vec();
+                params.retain(|(name, _)| name != "ansible_loop");
+                for (name, node) in &task.keywords.vars {
+                    let value =
+                        node_to_value(node, None, &mut Vec::new()).map_err(|e| e.to_string())?;
+                    params.push((name.clone(), value));
+                }
+                let mut result = crate::modules::done(false);
+                result.insert("include_role".into(), Json::String(reference.name.clone()));
+                Ok((
+                    result,
+                    Request::Include(vec![(IncludeTarget::Role(reference, files), params)]),
+                ))
             }
             Action::Builtin(Builtin::Meta) => Err("meta cannot be used here".into()),
             Action::Builtin(Builtin::GatherFacts) => {
@@ -984,6 +1080,57 @@ impl Runtime<'_, '_> {
             None => self.ctx.options.check,
         }
     }
+}
+
+/// `include_role`/`import_role` arguments: `name` and the `*_from` files.
+fn role_request(
+    args: &Json,
+    task: &Task,
+) -> Result<(crate::roles::RoleRef, crate::roles::RoleFiles), String> {
+    let text = |key: &str| args.get(key).and_then(Json::as_str).map(str::to_string);
+    let name = text("name")
+        .or_else(|| text("role"))
+        .ok_or("include_role/import_role needs 'name'")?;
+    for key in args
+        .as_object()
+        .map(|m| m.keys().cloned().collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        if !matches!(
+            key.as_str(),
+            "name"
+                | "role"
+                | "tasks_from"
+                | "vars_from"
+                | "defaults_from"
+                | "handlers_from"
+                | "public"
+                | "apply"
+                | "allow_duplicates"
+                | "rolespec_validate"
+        ) {
+            return Err(crate::modules::args::describe_error(
+                "ansible.builtin.include_role",
+                &format!(
+                    "unknown field `{key}`, expected one of `name`, `tasks_from`, `vars_from`, `defaults_from`, `handlers_from`, `public`, `apply`, `allow_duplicates`"
+                ),
+            ));
+        }
+    }
+    let reference = crate::roles::RoleRef {
+        name,
+        params: Vec::new(),
+        when: Vec::new(),
+        tags: Vec::new(),
+        location: task.location.clone(),
+    };
+    let files = crate::roles::RoleFiles {
+        tasks_from: text("tasks_from"),
+        vars_from: text("vars_from"),
+        defaults_from: text("defaults_from"),
+        handlers_from: text("handlers_from"),
+    };
+    Ok((reference, files))
 }
 
 fn conditional_error(condition: &str, error: &TemplateError) -> String {
