@@ -142,7 +142,11 @@ impl RepoRequest {
                 detail: format!("'{stanza}' must be non-empty and contain no '/'"),
             });
         }
-        let spec = self.repo_spec.as_ref().map(RepoSpec::parse).transpose()?;
+        let spec = self
+            .repo_spec
+            .as_ref()
+            .map(|v| RepoSpec::select(v, self.overrides.repo))
+            .transpose()?;
         let repo = match (self.overrides.repo, &spec) {
             (Some(given), Some(s)) if given != s.index => {
                 return Err(ConfigError::RepoIndexMismatch {
@@ -298,6 +302,26 @@ struct RepoSpec {
 }
 
 impl RepoSpec {
+    /// One entry, or from the whole `repos` list the one named `repo<wanted>`, else the first
+    /// with an `s3` section.
+    fn select(value: &Json, wanted: Option<u32>) -> Result<Self, ConfigError> {
+        let Json::Array(items) = value else {
+            return Self::parse(value);
+        };
+        let name_of = |v: &Json| v.get("name").and_then(Json::as_str).map(str::to_owned);
+        let chosen = match wanted {
+            Some(n) => items
+                .iter()
+                .find(|v| name_of(v).as_deref() == Some(format!("repo{n}").as_str()))
+                .ok_or_else(|| ConfigError::RepoSpec(format!("no entry named repo{n}")))?,
+            None => items
+                .iter()
+                .find(|v| v.get("s3").is_some())
+                .ok_or_else(|| ConfigError::RepoSpec("no entry has an 's3' section".to_owned()))?,
+        };
+        Self::parse(chosen)
+    }
+
     fn parse(value: &Json) -> Result<Self, ConfigError> {
         let bad = |detail: String| ConfigError::RepoSpec(detail);
         let map = value
@@ -502,6 +526,46 @@ mod tests {
             assert!(e.contains(want), "{e} lacks {want}");
             assert!(e.starts_with("repo (PostgresCluster"), "{e}");
         }
+    }
+
+    #[test]
+    fn a_whole_repos_list_selects_by_index_or_first_s3() {
+        let repos = json!([
+            {"name": "repo1", "volume": {"volumeClaimSpec": {}}},
+            {"name": "repo2", "s3": {"bucket": "b2", "endpoint": "e2", "region": "r"}},
+            {"name": "repo3", "s3": {"bucket": "b3", "endpoint": "e3", "region": "r"}}
+        ]);
+        let mut req = RepoRequest {
+            repo_spec: Some(repos),
+            ..RepoRequest::default()
+        };
+        let r = req.resolve().unwrap();
+        assert_eq!((r.repo, r.options.s3.bucket.as_str()), (2, "b2"));
+        req.overrides.repo = Some(3);
+        let r = req.resolve().unwrap();
+        assert_eq!((r.repo, r.options.s3.bucket.as_str()), (3, "b3"));
+        req.overrides.repo = Some(1);
+        assert!(
+            req.resolve()
+                .unwrap_err()
+                .to_string()
+                .contains("'volume' repository")
+        );
+        req.overrides.repo = Some(4);
+        assert!(
+            req.resolve()
+                .unwrap_err()
+                .to_string()
+                .contains("no entry named repo4")
+        );
+        req.repo_spec = Some(json!([{"name": "repo1", "gcs": {}}]));
+        req.overrides.repo = None;
+        assert!(
+            req.resolve()
+                .unwrap_err()
+                .to_string()
+                .contains("no entry has an 's3' section")
+        );
     }
 
     #[test]

@@ -18,6 +18,10 @@ use support::{Fixture, Scratch, fixture};
 /// Run `tasks` (YAML, indented for a play's `tasks:`) with `vars` (YAML, indented for `vars:`)
 /// and return the events and the serialized event stream.
 fn play(vars: &str, tasks: &str) -> (Vec<Event>, String) {
+    play_with(vars, tasks, RunOptions::default())
+}
+
+fn play_with(vars: &str, tasks: &str, options: RunOptions) -> (Vec<Event>, String) {
     let dir = Scratch::new("play");
     let path = dir.write(
         "site.yml",
@@ -28,7 +32,6 @@ fn play(vars: &str, tasks: &str) -> (Vec<Event>, String) {
     let mut registry = Registry::builtin();
     register(&mut registry);
     let loaded = load_playbook(&path, &registry).unwrap_or_else(|e| panic!("load: {e}"));
-    let options = RunOptions::default();
     let mut sink = CollectingSink::default();
     let mut context = RunContext {
         registry: &registry,
@@ -300,4 +303,54 @@ fn argument_errors_fail_the_task() {
         m.contains("Unsupported parameters") && m.contains("buckt"),
         "{m}"
     );
+}
+
+#[test]
+fn check_mode_still_inspects_and_a_whole_repos_list_is_accepted() {
+    let Some(f) = fixture() else { return };
+    let bucket = f.get("PGBR_S3_BUCKET_STANZA_ONLY");
+    // `repos` as the whole PostgresCluster list: the first s3 entry is used.
+    let vars = pgo_vars(&f, &bucket, true).replace(
+        "    repo:\n      name: repo1\n",
+        "    repo:\n    - name: repo9\n      volume: {}\n    - name: repo1\n",
+    );
+    let options = RunOptions {
+        check: true,
+        ..RunOptions::default()
+    };
+    let (events, text) = play_with(&vars, PGO_TASK, options);
+    let (status, r) = result_of(&events, "inspect");
+    assert_eq!(status, Status::Ok, "{r:#}");
+    assert_eq!(r["status"], "no-valid-backups");
+    assert_eq!(r["repo"], 1);
+    assert_eq!(
+        r["init_allowed"], false,
+        "a stanza without backups still blocks init"
+    );
+    assert_eq!(r["restore_allowed"], false);
+    assert_no_secret(&f, &text);
+}
+
+#[test]
+fn a_secret_echoed_by_the_server_is_masked() {
+    let Some(f) = fixture() else { return };
+    // A bucket named like the passphrase: the store's "does not exist" message would carry it.
+    let canary = "canary-echoed-pass-2c71";
+    let tasks = format!(
+        "    - name: inspect\n      pgbackrest_info:\n        endpoint: {ep}\n        bucket: {canary}\n        \
+         region: {r}\n        uri_style: path\n        ca_file: {ca}\n        access_key: {k}\n        \
+         secret_key: {s}\n        cipher_pass: {canary}\n      ignore_errors: true\n",
+        ep = f.get("PGBR_S3_ENDPOINT_URL"),
+        r = f.get("PGBR_S3_REGION"),
+        ca = f.get("PGBR_S3_CA_FILE"),
+        k = f.get("PGBR_S3_KEY"),
+        s = f.get("PGBR_S3_KEY_SECRET"),
+    );
+    let (events, text) = play("", &tasks);
+    let (status, r) = result_of(&events, "inspect");
+    assert_eq!(status, Status::Failed, "{r:#}");
+    let msg = r["msg"].as_str().unwrap();
+    assert!(msg.contains("bucket '********' does not exist"), "{msg}");
+    assert!(!text.contains(canary), "{text}");
+    assert_no_secret(&f, &text);
 }
