@@ -39,7 +39,7 @@ pub enum CheckError {
         /// `s3://bucket at endpoint`, repository path.
         location: String,
         /// A plain-words lead-in for known causes (wrong passphrase), else empty.
-        hint: &'static str,
+        hint: String,
         /// The failure.
         #[source]
         source: Box<InspectError>,
@@ -109,9 +109,13 @@ pub async fn check(
     .map_err(|source| CheckError::Inspect {
         location,
         hint: if source.is_wrong_passphrase() {
-            "wrong cipher passphrase (repo1-cipher-pass): the info files do not decrypt with it. "
+            format!(
+                "wrong cipher passphrase (repo{}-cipher-pass): the info files do not decrypt \
+                 with it. ",
+                resolved.repo
+            )
         } else {
-            ""
+            String::new()
         },
         source: Box::new(source),
     })?;

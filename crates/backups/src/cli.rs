@@ -391,6 +391,40 @@ mod tests {
         Wrapper::try_parse_from(full).map(|w| w.args)
     }
 
+    /// The shape the `stackbook` binary wires: a boxed subcommand.
+    #[derive(Parser)]
+    struct Top {
+        #[command(subcommand)]
+        command: Top2,
+    }
+
+    #[derive(clap::Subcommand)]
+    enum Top2 {
+        /// Inspect a pgBackRest repository.
+        Backups(Box<BackupsArgs>),
+    }
+
+    #[test]
+    fn wires_as_a_subcommand_with_help() {
+        let top =
+            Top::try_parse_from(["stackbook", "backups", "--bucket", "b", "--check-init"]).unwrap();
+        let Top2::Backups(args) = top.command;
+        assert_eq!(args.bucket.as_deref(), Some("b"));
+        assert!(args.check_init);
+        let help = Top::try_parse_from(["stackbook", "backups", "--help"])
+            .err()
+            .unwrap()
+            .to_string();
+        for flag in [
+            "--s3-conf <FILE>",
+            "--cipher-pass-file <FILE>",
+            "--check-restore",
+            "--target <TIME>",
+        ] {
+            assert!(help.contains(flag), "{flag} missing from:\n{help}");
+        }
+    }
+
     #[test]
     fn sizes_follow_pgbackrest() {
         assert_eq!(size(0), "0B");
