@@ -46,6 +46,9 @@ pub struct Event {
     pub kind: EventType,
     /// Object as of the change (for deletes: the last state, with the deletion's RV).
     pub object: Arc<Value>,
+    /// For MODIFIED: the object before the change (selector watches turn transitions into
+    /// ADDED/DELETED, as the real watch cache does).
+    pub previous: Option<Arc<Value>>,
 }
 
 /// Namespace + name (`""` namespace for cluster-scoped objects).
@@ -112,13 +115,13 @@ impl Store {
             .objects
             .entry((group.to_string(), plural.to_string()))
             .or_default();
-        let kind = if bucket.contains_key(&(ns.clone(), name.clone())) {
+        let previous = bucket.insert((ns, name), obj.clone()).map(Arc::new);
+        let kind = if previous.is_some() {
             EventType::Modified
         } else {
             EventType::Added
         };
-        bucket.insert((ns, name), obj.clone());
-        self.record(group, plural, kind, obj.clone());
+        self.record(group, plural, kind, obj.clone(), previous);
         obj
     }
 
@@ -132,17 +135,25 @@ impl Store {
         if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
             meta.insert("resourceVersion".into(), Value::String(self.rv.to_string()));
         }
-        self.record(group, plural, EventType::Deleted, obj.clone());
+        self.record(group, plural, EventType::Deleted, obj.clone(), None);
         Some(obj)
     }
 
-    fn record(&mut self, group: &str, plural: &str, kind: EventType, obj: Value) {
+    fn record(
+        &mut self,
+        group: &str,
+        plural: &str,
+        kind: EventType,
+        obj: Value,
+        previous: Option<Arc<Value>>,
+    ) {
         let event = Event {
             rv: self.rv,
             group: group.to_string(),
             plural: plural.to_string(),
             kind,
             object: Arc::new(obj),
+            previous,
         };
         self.history.push(event.clone());
         self.pending.push(event);

@@ -21,7 +21,7 @@ use crate::ops::{ListQuery, present};
 use crate::resources::ResourceType;
 use crate::state::State;
 use crate::status::ApiError;
-use crate::store::{Event, meta_str};
+use crate::store::{Event, EventType, meta_str};
 use crate::tables::{self, Render};
 
 fn line(kind: &str, obj: &Value) -> Bytes {
@@ -48,10 +48,18 @@ impl Filter {
         {
             return None;
         }
-        if !self.q.matches(&ev.object) {
-            return None;
-        }
-        Some(line(ev.kind.as_str(), &self.shape(&ev.object)))
+        let now = self.q.matches(&ev.object);
+        let kind = match (ev.kind, ev.previous.as_deref().map(|p| self.q.matches(p))) {
+            (EventType::Modified, Some(before)) => match (before, now) {
+                (true, true) => EventType::Modified,
+                (false, true) => EventType::Added,
+                (true, false) => EventType::Deleted,
+                (false, false) => return None,
+            },
+            (kind, _) if now => kind,
+            _ => return None,
+        };
+        Some(line(kind.as_str(), &self.shape(&ev.object)))
     }
 
     /// The event object in the negotiated representation.

@@ -110,6 +110,44 @@ async fn watch_replays_from_resource_version_and_follows() {
     }
 }
 
+#[tokio::test]
+async fn selector_watches_see_objects_enter_and_leave() {
+    let s = server().await;
+    let c = client(&s).await;
+    let api: Api<ConfigMap> = Api::namespaced(c.clone(), "default");
+    let rv = s.resource_version().to_string();
+    let mut stream = api
+        .watch(&WatchParams::default().labels("tier=db").timeout(5), &rv)
+        .await
+        .expect("watch")
+        .boxed();
+    api.create(&PostParams::default(), &cm("x"))
+        .await
+        .expect("create unlabelled");
+    let label = |v: Option<&str>| Patch::Merge(json!({"metadata": {"labels": {"tier": v}}}));
+    api.patch("x", &PatchParams::default(), &label(Some("db")))
+        .await
+        .expect("label");
+    api.patch("x", &PatchParams::default(), &label(Some("web")))
+        .await
+        .expect("relabel");
+    let mut kinds = Vec::new();
+    while kinds.len() < 2 {
+        let ev = tokio::time::timeout(Duration::from_secs(5), stream.try_next())
+            .await
+            .expect("in time")
+            .expect("ok")
+            .expect("some");
+        kinds.push(match ev {
+            WatchEvent::Added(_) => "ADDED",
+            WatchEvent::Modified(_) => "MODIFIED",
+            WatchEvent::Deleted(_) => "DELETED",
+            _ => "OTHER",
+        });
+    }
+    assert_eq!(kinds, ["ADDED", "DELETED"]);
+}
+
 fn deployment(name: &str) -> Value {
     json!({"metadata": {"name": name}, "spec": {"replicas": 3, "selector": {"matchLabels": {"app": name}},
         "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}}})
