@@ -13,6 +13,8 @@
 //! - [`inspect()`]: the report; [`guard`]: the decisions;
 //! - [`config`], [`check`]: a repository described the way PGO stores it (`s3.conf`, spec
 //!   `global`, `repos[]`) resolved, inspected and judged synchronously;
+//! - [`pgo`]: what creating a `PostgresCluster` would do (init or restore) as requests, for the
+//!   `k8s` guard;
 //! - [`module`]: the `pgbackrest_info` playbook module; [`cli`]: `stackbook backups`.
 
 pub mod check;
@@ -24,6 +26,7 @@ pub mod info;
 pub mod ini;
 pub mod inspect;
 pub mod module;
+pub mod pgo;
 pub mod report;
 pub mod s3;
 pub mod secret;
