@@ -4,7 +4,8 @@
 //! clients can observe: a set of paths per manager, serialised as `fieldsV1`, and paths printed
 //! as in conflict messages (`.spec.containers[name="app"].image`). Lists of objects that carry a
 //! merge key (`name`, `containerPort`, `port`, `type`, `mountPath`) are associative; other lists
-//! are atomic, as in the real schemas for the kinds stackbook manages.
+//! are atomic, as in the real schemas for the kinds stackbook manages. A CRD version's `schema`
+//! is owned as a whole (see [`fields_of`]).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -70,7 +71,8 @@ pub fn key_of(item: &Value, key: &str) -> Option<String> {
     serde_json::to_string(&Value::Object(m)).ok()
 }
 
-/// All leaf paths (plus associative-list element paths) of `value`, minus server-owned fields.
+/// All leaf paths (plus associative-list element paths) of `value`, minus server-owned fields;
+/// CRD version schemas count as one leaf.
 pub fn fields_of(value: &Value) -> FieldSet {
     let mut out = FieldSet::new();
     let mut path = Vec::new();
@@ -78,8 +80,20 @@ pub fn fields_of(value: &Value) -> FieldSet {
     out
 }
 
+/// Subtrees tracked as one field. A CRD's `openAPIV3Schema` can hold tens of thousands of
+/// leaves (the PGO schema does); owning it as a unit keeps apply fast, at the price of conflicts
+/// naming `.schema` instead of the exact schema field.
+fn atomic(path: &[Elem]) -> bool {
+    matches!(path, [Elem::Field(spec), Elem::Field(versions), Elem::Key(_), Elem::Field(schema)]
+        if spec == "spec" && versions == "versions" && schema == "schema")
+}
+
 fn collect(value: &Value, path: &mut Path, out: &mut FieldSet) {
     if ignored(path) {
+        return;
+    }
+    if atomic(path) {
+        out.insert(path.clone());
         return;
     }
     match value {
@@ -270,6 +284,16 @@ mod tests {
                 ".spec.containers[name=\"c\"]",
                 ".spec.containers[name=\"c\"].image",
                 ".spec.containers[name=\"c\"].name",
+            ]
+        );
+        let crd = json!({"spec": {"versions": [{"name": "v1", "schema": {"openAPIV3Schema": {"type": "object", "properties": {"a": {"type": "string"}}}}}]}});
+        let crd_paths: Vec<String> = fields_of(&crd).iter().map(|p| display(p)).collect();
+        assert_eq!(
+            crd_paths,
+            [
+                ".spec.versions[name=\"v1\"]",
+                ".spec.versions[name=\"v1\"].name",
+                ".spec.versions[name=\"v1\"].schema"
             ]
         );
         let mut o = obj.clone();
