@@ -20,6 +20,46 @@ pub enum Command {
     Play(Box<PlayArgs>),
     /// Create, edit and convert vaults (age, and Ansible Vault for migration).
     Vault(Box<VaultArgs>),
+    /// Render a Helm chart locally, as `helm template` does (no cluster, no helm binary).
+    Template(Box<TemplateArgs>),
+    /// Inspect a pgBackRest S3 repository and judge whether init or restore is safe.
+    Backups(Box<stackbook_backups::cli::BackupsArgs>),
+}
+
+/// `stackbook template [NAME] CHART`.
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// Release name (or the chart when only one argument is given).
+    pub name_or_chart: String,
+    /// Chart directory or `.tgz`.
+    pub chart: Option<std::path::PathBuf>,
+    /// Values files, in order (repeatable).
+    #[arg(short = 'f', long = "values")]
+    pub values: Vec<std::path::PathBuf>,
+    /// `--set key=value` (Helm's path syntax; repeatable).
+    #[arg(long)]
+    pub set: Vec<String>,
+    /// `--set-string key=value`.
+    #[arg(long = "set-string")]
+    pub set_string: Vec<String>,
+    /// `--set-json key=json`.
+    #[arg(long = "set-json")]
+    pub set_json: Vec<String>,
+    /// Release namespace.
+    #[arg(short = 'n', long, default_value = "default")]
+    pub namespace: String,
+    /// Also print the chart's CRDs.
+    #[arg(long = "include-crds")]
+    pub include_crds: bool,
+    /// Kubernetes version for `.Capabilities.KubeVersion`.
+    #[arg(long = "kube-version", default_value = "")]
+    pub kube_version: String,
+    /// Extra API versions for `.Capabilities.APIVersions` (repeatable).
+    #[arg(short = 'a', long = "api-versions")]
+    pub api_versions: Vec<String>,
+    /// Render as an upgrade (`.Release.IsUpgrade`).
+    #[arg(long = "is-upgrade")]
+    pub is_upgrade: bool,
 }
 
 /// Where vault secrets come from (shared by `play` and `vault`).

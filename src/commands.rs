@@ -1,6 +1,7 @@
 //! One module per subcommand; each returns the process exit code.
 
 mod play;
+mod template;
 mod vault;
 
 use crate::cli::{Cli, Command};
@@ -10,5 +11,7 @@ pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Play(args) => play::run(*args),
         Command::Vault(args) => vault::run(*args),
+        Command::Template(args) => template::run(*args),
+        Command::Backups(args) => stackbook_backups::cli::run(*args),
     }
 }

@@ -422,3 +422,34 @@ fn ansible_vault_files_decrypt_with_a_password_file() {
         "a vault without a password exits 1 as ansible-playbook does"
     );
 }
+
+#[test]
+fn template_command_prints_what_helm_prints_for_the_pgo_chart() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let chart = root.join("../shared/charts/pgo");
+    if !chart.is_dir() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "shared/charts/pgo is missing beside the repository"
+        );
+        eprintln!("skipping: {} not found", chart.display());
+        return;
+    }
+    let output = stackbook(
+        root,
+        &[
+            "template",
+            "pgo",
+            chart.to_str().expect("utf-8"),
+            "-n",
+            "postgres-operator",
+        ],
+    );
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    // The golden was produced by Helm's own SDK (crates/helm/tests/regenerate.py).
+    let golden =
+        std::fs::read_to_string(root.join("crates/helm/tests/goldens/pgo-defaults.manifest"))
+            .expect("golden");
+    assert_eq!(stdout, golden);
+}

@@ -54,7 +54,8 @@ fn execute(args: &PlayArgs) -> Result<ExitCode, EngineError> {
         inventories: args.inventory.clone(),
         roles_path: args.roles_path.clone(),
     };
-    let registry = Registry::builtin();
+    let mut registry = Registry::builtin();
+    stackbook_backups::module::register(&mut registry);
     if !args.playbook.is_file() {
         return Err(EngineError::Usage(format!(
             "the playbook: {} could not be found",

@@ -194,10 +194,8 @@ impl Templar {
         }
         let mentions_undefined = error.kind() == ErrorKind::UndefinedError
             || error.detail().is_some_and(|d| d.contains("undefined"));
-        if mentions_undefined {
-            if let Some(name) = self.missing_top_level(source, scope) {
-                return TemplateError::Undefined { name };
-            }
+        if mentions_undefined && let Some(name) = self.missing_top_level(source, scope) {
+            return TemplateError::Undefined { name };
         }
         match error.kind() {
             _ if mentions_undefined => self.undefined_error(source, scope, error.detail()),
@@ -291,10 +289,10 @@ fn describe(error: &minijinja::Error) -> String {
         Some(detail) => detail.to_string(),
         None => error.kind().to_string(),
     };
-    if let Some(line) = error.line() {
-        if line > 1 {
-            message.push_str(&format!(" (line {line} of the template)"));
-        }
+    if let Some(line) = error.line()
+        && line > 1
+    {
+        message.push_str(&format!(" (line {line} of the template)"));
     }
     message
 }

@@ -167,14 +167,14 @@ impl Runtime<'_, '_> {
                     self.host(target)
                         .set_fact(name.clone(), register_value.clone());
                 }
-                if let Some(facts) = result.get("ansible_facts").and_then(Json::as_object) {
-                    if matches!(entry.action, Action::Builtin(Builtin::SetFact)) {
-                        // The executing host already has them (set when the action ran);
-                        // run_once copies them to the others.
-                        if target != host {
-                            for (key, value) in facts {
-                                self.host(target).set_fact(key.clone(), from_json(value));
-                            }
+                if let Some(facts) = result.get("ansible_facts").and_then(Json::as_object)
+                    && matches!(entry.action, Action::Builtin(Builtin::SetFact))
+                {
+                    // The executing host already has them (set when the action ran);
+                    // run_once copies them to the others.
+                    if target != host {
+                        for (key, value) in facts {
+                            self.host(target).set_fact(key.clone(), from_json(value));
                         }
                     }
                 }
@@ -625,11 +625,10 @@ impl Runtime<'_, '_> {
                     Json::String(index_var.clone().unwrap_or_default()),
                 );
             }
-            if extended {
-                if let Some((_, value)) = loop_vars.iter().find(|(name, _)| name == "ansible_loop")
-                {
-                    result.insert("ansible_loop".into(), to_json(value));
-                }
+            if extended
+                && let Some((_, value)) = loop_vars.iter().find(|(name, _)| name == "ansible_loop")
+            {
+                result.insert("ansible_loop".into(), to_json(value));
             }
             if status != Status::Skipped {
                 result.entry("failed").or_insert(Json::Bool(false));
@@ -651,10 +650,11 @@ impl Runtime<'_, '_> {
                 requests.extend(files);
             }
             results.push(Json::Object(result));
-            if let Some(seconds) = pause {
-                if index + 1 < total && seconds > 0.0 {
-                    std::thread::sleep(Duration::from_secs_f64(seconds.min(3600.0)));
-                }
+            if let Some(seconds) = pause
+                && index + 1 < total
+                && seconds > 0.0
+            {
+                std::thread::sleep(Duration::from_secs_f64(seconds.min(3600.0)));
             }
         }
         let mut aggregate = Map::new();

@@ -7,22 +7,20 @@ use serde_json::Value as Json;
 /// Turns serde's "unknown field `mgs`, expected one of `msg`, `var`" into Ansible's wording
 /// with a did-you-mean.
 pub fn describe_error(module: &str, message: &str) -> String {
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        if let Some((field, expected)) = rest.split_once('`') {
-            let candidates: Vec<&str> = expected
-                .split('`')
-                .filter(|s| {
-                    s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !s.is_empty()
-                })
-                .collect();
-            let hint = stackbook_syntax::did_you_mean::hint(field, candidates.iter().copied());
-            let mut supported = candidates.clone();
-            supported.sort_unstable();
-            return format!(
-                "Unsupported parameters for ({module}) module: {field}. Supported parameters include: {}{hint}",
-                supported.join(", ")
-            );
-        }
+    if let Some(rest) = message.strip_prefix("unknown field `")
+        && let Some((field, expected)) = rest.split_once('`')
+    {
+        let candidates: Vec<&str> = expected
+            .split('`')
+            .filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !s.is_empty())
+            .collect();
+        let hint = stackbook_syntax::did_you_mean::hint(field, candidates.iter().copied());
+        let mut supported = candidates.clone();
+        supported.sort_unstable();
+        return format!(
+            "Unsupported parameters for ({module}) module: {field}. Supported parameters include: {}{hint}",
+            supported.join(", ")
+        );
     }
     format!("invalid arguments for ({module}) module: {message}")
 }

@@ -88,15 +88,15 @@ impl Module for Command {
             Some(dir) if !Path::new(path).is_absolute() => dir.join(path),
             _ => Path::new(path).to_path_buf(),
         };
-        if let Some(creates) = &args.creates {
-            if resolve(creates).exists() {
-                return skipped_result(&argv, format!("skipped, since {creates} exists"));
-            }
+        if let Some(creates) = &args.creates
+            && resolve(creates).exists()
+        {
+            return skipped_result(&argv, format!("skipped, since {creates} exists"));
         }
-        if let Some(removes) = &args.removes {
-            if !resolve(removes).exists() {
-                return skipped_result(&argv, format!("skipped, since {removes} does not exist"));
-            }
+        if let Some(removes) = &args.removes
+            && !resolve(removes).exists()
+        {
+            return skipped_result(&argv, format!("skipped, since {removes} does not exist"));
         }
         if context.check_mode {
             let mut result = done(false);

@@ -125,22 +125,22 @@ pub fn write_destination(
         return result;
     }
     if content_changed {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            if !parent.exists() {
-                return failed(format!(
-                    "Destination directory {} does not exist",
-                    parent.display()
-                ));
-            }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && !parent.exists()
+        {
+            return failed(format!(
+                "Destination directory {} does not exist",
+                parent.display()
+            ));
         }
         if let Err(error) = atomic_write(path, bytes) {
             return failed(format!("failed to write {dest}: {error}"));
         }
     }
-    if let Some(bits) = mode_bits {
-        if let Err(error) = set_mode(path, bits) {
-            return failed(format!("failed to set mode of {dest}: {error}"));
-        }
+    if let Some(bits) = mode_bits
+        && let Err(error) = set_mode(path, bits)
+    {
+        return failed(format!("failed to set mode of {dest}: {error}"));
     }
     result
 }
@@ -168,10 +168,11 @@ fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// already turned `0644` into 420).
 fn parse_mode(text: &str) -> Result<u32, String> {
     let trimmed = text.trim();
-    if let Ok(decimal) = trimmed.parse::<u32>() {
-        if !trimmed.starts_with('0') && trimmed.len() > 4 {
-            return Ok(decimal);
-        }
+    if let Ok(decimal) = trimmed.parse::<u32>()
+        && !trimmed.starts_with('0')
+        && trimmed.len() > 4
+    {
+        return Ok(decimal);
     }
     u32::from_str_radix(trimmed.trim_start_matches("0o"), 8)
         .map_err(|_| format!("mode must be an octal number like '0644', got '{text}'"))

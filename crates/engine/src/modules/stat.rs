@@ -70,13 +70,14 @@ impl Module for Stat {
                     stat["gid"] = Json::from(meta.gid());
                     stat["mtime"] = Json::from(meta.mtime());
                 }
-                if meta.is_file() && args.get_checksum != Some(false) {
-                    if let Ok(bytes) = std::fs::read(&path) {
-                        use sha1::Digest;
-                        let digest = sha1::Sha1::digest(&bytes);
-                        stat["checksum"] =
-                            Json::String(digest.iter().map(|b| format!("{b:02x}")).collect());
-                    }
+                if meta.is_file()
+                    && args.get_checksum != Some(false)
+                    && let Ok(bytes) = std::fs::read(&path)
+                {
+                    use sha1::Digest;
+                    let digest = sha1::Sha1::digest(&bytes);
+                    stat["checksum"] =
+                        Json::String(digest.iter().map(|b| format!("{b:02x}")).collect());
                 }
 
                 stat

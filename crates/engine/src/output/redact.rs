@@ -15,12 +15,11 @@ pub use stackbook_secrets::{MASK, Redactor};
 pub fn register_secret(redactor: &Redactor, secret: &str) -> Registration {
     let registration = redactor.add(secret);
     let trimmed = secret.trim();
-    if trimmed.len() >= 8 {
-        if let Ok(decoded) = STANDARD.decode(trimmed) {
-            if let Ok(text) = String::from_utf8(decoded) {
-                let _ = redactor.add(text.trim());
-            }
-        }
+    if trimmed.len() >= 8
+        && let Ok(decoded) = STANDARD.decode(trimmed)
+        && let Ok(text) = String::from_utf8(decoded)
+    {
+        let _ = redactor.add(text.trim());
     }
     registration
 }
