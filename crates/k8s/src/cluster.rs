@@ -78,7 +78,11 @@ pub async fn connect(
 pub fn total_requests() -> u64 {
     CLUSTERS
         .get()
-        .and_then(|c| c.lock().ok().map(|c| c.values().map(|c| c.requests()).sum()))
+        .and_then(|c| {
+            c.lock()
+                .ok()
+                .map(|c| c.values().map(|c| c.requests()).sum())
+        })
         .unwrap_or(0)
 }
 

@@ -188,11 +188,7 @@ impl ConnectionArgs {
         let mut material = format!("{source:?}\u{0}{self:?}\u{0}").into_bytes();
         material.extend_from_slice(&content);
         let digest = ring::digest::digest(&ring::digest::SHA256, &material);
-        digest
-            .as_ref()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// Builds the `kube::Config`.
@@ -229,7 +225,9 @@ impl ConnectionArgs {
                 None if self.context.is_some() => kube::Config::from_kubeconfig(&options)
                     .await
                     .map_err(|e| bad(e.to_string()))?,
-                None => kube::Config::infer().await.map_err(|e| bad(e.to_string()))?,
+                None => kube::Config::infer()
+                    .await
+                    .map_err(|e| bad(e.to_string()))?,
             },
         };
         if let Some(host) = &self.host {

@@ -35,7 +35,10 @@ pub fn push(value: Json, location: &str, objects: &mut Vec<Json>) -> Result<(), 
             .into_iter()
             .try_for_each(|item| push(item, location, objects)),
         Json::Object(map) => {
-            let is_list = map.get("kind").and_then(Json::as_str).is_some_and(|k| k.ends_with("List"))
+            let is_list = map
+                .get("kind")
+                .and_then(Json::as_str)
+                .is_some_and(|k| k.ends_with("List"))
                 && map.get("items").is_some_and(Json::is_array);
             if is_list {
                 if let Some(Json::Array(items)) = map.get("items").cloned() {
@@ -187,8 +190,13 @@ mod tests {
 
     #[test]
     fn identity_names_the_missing_field() {
-        let error = identity(&json!({"apiVersion": "v1", "kind": "Secret", "metadata": {}}), " in x.yaml");
-        let text = error.map(|_| String::new()).unwrap_or_else(|e| e.to_string());
+        let error = identity(
+            &json!({"apiVersion": "v1", "kind": "Secret", "metadata": {}}),
+            " in x.yaml",
+        );
+        let text = error
+            .map(|_| String::new())
+            .unwrap_or_else(|e| e.to_string());
         assert!(text.contains("metadata.name is required"), "{text}");
         assert!(text.contains("in x.yaml"), "{text}");
     }

@@ -53,7 +53,9 @@ pub fn redact(object: &Json, before: Option<&Json>) -> Json {
         return object;
     }
     for section in ["data", "stringData"] {
-        let previous = before.and_then(|b| b.get(section)).and_then(Json::as_object);
+        let previous = before
+            .and_then(|b| b.get(section))
+            .and_then(Json::as_object);
         if let Some(values) = object.get_mut(section).and_then(Json::as_object_mut) {
             for (key, value) in values.iter_mut() {
                 let changed = previous.is_some_and(|p| p.get(key) != Some(&*value));
@@ -113,9 +115,16 @@ mod tests {
         assert!(!text.contains("c2VjcmV0") && !text.contains("c2FtZQ"));
         assert_eq!(
             diff["after"].as_str(),
-            Some("kind: Secret\nmetadata:\n  name: s\ndata:\n  a: '******** (changed)'\n  b: '********'\n")
+            Some(
+                "kind: Secret\nmetadata:\n  name: s\ndata:\n  a: '******** (changed)'\n  b: '********'\n"
+            )
         );
-        assert!(!diff["before"].as_str().unwrap_or_default().contains("resourceVersion"));
+        assert!(
+            !diff["before"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("resourceVersion")
+        );
     }
 
     #[test]
@@ -123,6 +132,9 @@ mod tests {
         let a = json!({"metadata": {"name": "x", "resourceVersion": "1"}, "spec": {"r": 1}});
         let b = json!({"metadata": {"name": "x", "resourceVersion": "9"}, "spec": {"r": 1}});
         assert!(!differs(&a, &b));
-        assert!(differs(&a, &json!({"metadata": {"name": "x"}, "spec": {"r": 2}})));
+        assert!(differs(
+            &a,
+            &json!({"metadata": {"name": "x"}, "spec": {"r": 2}})
+        ));
     }
 }

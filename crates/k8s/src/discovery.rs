@@ -62,7 +62,7 @@ impl ApiResource {
         self.kind == kind
             || self.plural == lower
             || self.singular == lower
-            || self.short_names.iter().any(|s| *s == lower)
+            || self.short_names.contains(&lower)
     }
 }
 
@@ -88,9 +88,8 @@ fn parse_resources(api_version: &str, body: &Json) -> Vec<ApiResource> {
         .cloned()
         .unwrap_or_default();
     let has_status = |plural: &str| {
-        list.iter().any(|r| {
-            r.get("name").and_then(Json::as_str) == Some(&format!("{plural}/status"))
-        })
+        list.iter()
+            .any(|r| r.get("name").and_then(Json::as_str) == Some(&format!("{plural}/status")))
     };
     list.iter()
         .filter_map(|r| {
@@ -208,6 +207,9 @@ mod tests {
             pgc.collection_path(Some("db")),
             "/apis/postgres-operator.crunchydata.com/v1beta1/namespaces/db/postgresclusters"
         );
-        assert_eq!(pgc.api_version(), "postgres-operator.crunchydata.com/v1beta1");
+        assert_eq!(
+            pgc.api_version(),
+            "postgres-operator.crunchydata.com/v1beta1"
+        );
     }
 }

@@ -41,7 +41,9 @@ pub enum K8sError {
         message: String,
     },
     /// A kind is not served by the cluster.
-    #[error("failed to find exact match for {api_version}.{kind} by [kind, name, singularName, shortNames]")]
+    #[error(
+        "failed to find exact match for {api_version}.{kind} by [kind, name, singularName, shortNames]"
+    )]
     UnknownKind {
         /// Requested apiVersion.
         api_version: String,

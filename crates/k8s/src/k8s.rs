@@ -60,7 +60,12 @@ struct K8sArgs {
     src: Option<String>,
     #[serde(default)]
     template: Option<Json>,
-    #[serde(default, alias = "api", alias = "version", deserialize_with = "args::string_opt")]
+    #[serde(
+        default,
+        alias = "api",
+        alias = "version",
+        deserialize_with = "args::string_opt"
+    )]
     api_version: Option<String>,
     #[serde(default, deserialize_with = "args::string_opt")]
     kind: Option<String>,
@@ -232,9 +237,10 @@ impl Task {
         }
         let mut selection = None;
         if objects.is_empty() {
-            let (Some(kind), Some(api_version)) =
-                (args.kind.clone(), Some(args.api_version.clone().unwrap_or_else(|| "v1".into())))
-            else {
+            let (Some(kind), Some(api_version)) = (
+                args.kind.clone(),
+                Some(args.api_version.clone().unwrap_or_else(|| "v1".into())),
+            ) else {
                 return Err(
                     "one of definition, src, template, or kind (with name or label_selectors) is required"
                         .into(),
@@ -256,13 +262,18 @@ impl Task {
                     ));
                 }
                 (None, State::Present) if args.generate_name.is_some() => {
-                    let mut stub = definitions::stub(&api_version, &kind, "", args.namespace.as_deref());
+                    let mut stub =
+                        definitions::stub(&api_version, &kind, "", args.namespace.as_deref());
                     if let Some(meta) = stub.get_mut("metadata").and_then(Json::as_object_mut) {
                         meta.remove("name");
                     }
                     objects.push(stub);
                 }
-                _ => return Err("name (or label_selectors for state=absent) is required with kind".into()),
+                _ => {
+                    return Err(
+                        "name (or label_selectors for state=absent) is required with kind".into(),
+                    );
+                }
             }
         }
         let generate_name = args.generate_name.clone();
@@ -284,7 +295,13 @@ impl Task {
                 }
             }
             if let Some(meta) = object.get_mut("metadata").and_then(Json::as_object_mut) {
-                for key in ["resourceVersion", "uid", "creationTimestamp", "managedFields", "selfLink"] {
+                for key in [
+                    "resourceVersion",
+                    "uid",
+                    "creationTimestamp",
+                    "managedFields",
+                    "selfLink",
+                ] {
                     meta.remove(key);
                 }
             }
@@ -349,10 +366,19 @@ impl Task {
                 .discovery
                 .resolve(cluster, api_version, kind, Duration::ZERO)
                 .await?;
-            let namespace = resource
-                .namespaced
-                .then(|| namespace.clone().unwrap_or_else(|| cluster.default_namespace.clone()));
-            objects = ops::list(cluster, &resource, namespace.as_deref(), Some(selector), None).await?;
+            let namespace = resource.namespaced.then(|| {
+                namespace
+                    .clone()
+                    .unwrap_or_else(|| cluster.default_namespace.clone())
+            });
+            objects = ops::list(
+                cluster,
+                &resource,
+                namespace.as_deref(),
+                Some(selector),
+                None,
+            )
+            .await?;
         }
         let crd_kinds = definitions::crd_kinds(&objects);
         let mut outcomes = Vec::new();
@@ -360,7 +386,9 @@ impl Task {
         for object in &objects {
             match self.one(cluster, object, &crd_kinds).await {
                 Ok(outcome) => outcomes.push(outcome),
-                Err(error) if self.continue_on_error && !matches!(error, K8sError::Unreachable { .. }) => {
+                Err(error)
+                    if self.continue_on_error && !matches!(error, K8sError::Unreachable { .. }) =>
+                {
                     errors.push(error.to_string());
                     outcomes.push(error_outcome(&error));
                 }
@@ -390,7 +418,10 @@ impl Task {
                 }
             }
         } else {
-            let diffs: Vec<Json> = outcomes.iter_mut().filter_map(|o| o.remove("diff")).collect();
+            let diffs: Vec<Json> = outcomes
+                .iter_mut()
+                .filter_map(|o| o.remove("diff"))
+                .collect();
             if !diffs.is_empty() {
                 result.insert("diff".into(), Json::Array(diffs));
             }
@@ -420,7 +451,11 @@ impl Task {
         identity: &definitions::Identity,
         crd_kinds: &[(String, String)],
     ) -> Result<Option<ApiResource>, K8sError> {
-        let group = identity.api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+        let group = identity
+            .api_version
+            .rsplit_once('/')
+            .map(|(g, _)| g)
+            .unwrap_or("");
         let from_this_task = crd_kinds
             .iter()
             .any(|(g, k)| g == group && *k == identity.kind);
@@ -514,7 +549,8 @@ impl Task {
             (Method::Replace, None) => "create",
             (method, _) => method.name(),
         };
-        self.finish(cluster, target, before, written, changed, method).await
+        self.finish(cluster, target, before, written, changed, method)
+            .await
     }
 
     async fn patched(
@@ -608,9 +644,14 @@ impl Task {
             Some(_) => ops::delete(cluster, target, &self.delete_options, self.check_mode).await?,
         };
         if let (Some(spec), false, true) = (&self.wait, self.check_mode, before.is_some()) {
-            let waited =
-                wait::until_gone(cluster, target.resource, target.namespace, target.name, spec)
-                    .await?;
+            let waited = wait::until_gone(
+                cluster,
+                target.resource,
+                target.namespace,
+                target.name,
+                spec,
+            )
+            .await?;
             outcome.insert("duration".into(), Json::from(waited.as_secs_f64()));
         }
         outcome.insert("changed".into(), Json::Bool(deleted));
@@ -661,7 +702,11 @@ mod tests {
         assert!(!changed(Some(&before), &same_rv, false));
         assert!(changed(Some(&before), &new_rv, false));
         assert!(!changed(Some(&before), &new_rv, true));
-        assert!(changed(Some(&before), &json!({"metadata": {}, "data": {"a": "2"}}), true));
+        assert!(changed(
+            Some(&before),
+            &json!({"metadata": {}, "data": {"a": "2"}}),
+            true
+        ));
         assert!(changed(None, &same_rv, true));
     }
 }

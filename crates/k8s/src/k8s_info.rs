@@ -29,7 +29,12 @@ use crate::wait::{self, Readiness, WaitCondition};
 struct InfoArgs {
     #[serde(default, deserialize_with = "args::string_opt")]
     kind: Option<String>,
-    #[serde(default, alias = "api", alias = "version", deserialize_with = "args::string_opt")]
+    #[serde(
+        default,
+        alias = "api",
+        alias = "version",
+        deserialize_with = "args::string_opt"
+    )]
     api_version: Option<String>,
     #[serde(default, deserialize_with = "args::string_opt")]
     name: Option<String>,
@@ -109,7 +114,9 @@ async fn info(cluster: &Cluster, args: &InfoArgs, kind: &str) -> Result<ModuleRe
     let namespace = if resource.namespaced {
         args.namespace.clone().or_else(|| {
             // A named object lives in a namespace; a list without one spans all of them.
-            args.name.as_ref().map(|_| cluster.default_namespace.clone())
+            args.name
+                .as_ref()
+                .map(|_| cluster.default_namespace.clone())
         })
     } else {
         None
@@ -118,8 +125,16 @@ async fn info(cluster: &Cluster, args: &InfoArgs, kind: &str) -> Result<ModuleRe
         (true, condition) => {
             let timeout = Duration::from_secs(args.wait_timeout.unwrap_or(120).max(0) as u64);
             let sleep = Duration::from_secs(args.wait_sleep.unwrap_or(5).max(1) as u64);
-            wait_for_all(cluster, &resource, namespace.as_deref(), args, condition.as_ref(), timeout, sleep)
-                .await?
+            wait_for_all(
+                cluster,
+                &resource,
+                namespace.as_deref(),
+                args,
+                condition.as_ref(),
+                timeout,
+                sleep,
+            )
+            .await?
         }
         (false, _) => fetch(cluster, &resource, namespace.as_deref(), args).await?,
     };
@@ -146,7 +161,14 @@ async fn fetch(
         None => {
             let labels = (!args.label_selectors.is_empty()).then(|| args.label_selectors.join(","));
             let fields = (!args.field_selectors.is_empty()).then(|| args.field_selectors.join(","));
-            ops::list(cluster, resource, namespace, labels.as_deref(), fields.as_deref()).await
+            ops::list(
+                cluster,
+                resource,
+                namespace,
+                labels.as_deref(),
+                fields.as_deref(),
+            )
+            .await
         }
     }
 }

@@ -8,7 +8,9 @@
 use std::time::Duration;
 
 use kube::core::Request;
-use kube::core::params::{DeleteParams, Patch, PatchParams, PostParams, PropagationPolicy, ValidationDirective};
+use kube::core::params::{
+    DeleteParams, Patch, PatchParams, PostParams, PropagationPolicy, ValidationDirective,
+};
 use serde_json::Value as Json;
 
 use crate::cluster::{Call, Cluster, Reply};
@@ -55,7 +57,11 @@ pub struct Target<'a> {
 impl Target<'_> {
     /// `Kind namespace/name`, for messages.
     pub fn describe(&self) -> String {
-        format!("{} {}", self.resource.kind, qualified(self.namespace, self.name))
+        format!(
+            "{} {}",
+            self.resource.kind,
+            qualified(self.namespace, self.name)
+        )
     }
 
     fn request(&self) -> Request {
@@ -137,7 +143,11 @@ pub async fn list(
         if let Some(token) = &continue_token {
             params = params.continue_token(token);
         }
-        let what = format!("{} in {}", resource.plural, namespace.unwrap_or("all namespaces"));
+        let what = format!(
+            "{} in {}",
+            resource.plural,
+            namespace.unwrap_or("all namespaces")
+        );
         let request = Request::new(resource.collection_path(namespace))
             .list(&params)
             .map_err(|e| build_error(&what, e))?;

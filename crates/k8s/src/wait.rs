@@ -77,7 +77,10 @@ fn condition<'a>(object: &'a Json, kind: &str) -> Option<&'a Json> {
 }
 
 fn condition_is(object: &Json, kind: &str, status: &str) -> bool {
-    condition(object, kind).and_then(|c| c.get("status")).and_then(Json::as_str) == Some(status)
+    condition(object, kind)
+        .and_then(|c| c.get("status"))
+        .and_then(Json::as_str)
+        == Some(status)
 }
 
 fn conditions_summary(object: &Json) -> String {
@@ -152,8 +155,7 @@ pub fn readiness(kind: &str, object: &Json, wanted: Option<&WaitCondition>) -> R
             };
         }
         let found = condition(object, kind);
-        let status_ok =
-            found.and_then(|c| c.get("status")).and_then(Json::as_str) == Some(status);
+        let status_ok = found.and_then(|c| c.get("status")).and_then(Json::as_str) == Some(status);
         let reason_ok = wanted.reason.as_ref().is_none_or(|r| {
             found.and_then(|c| c.get("reason")).and_then(Json::as_str) == Some(r.as_str())
         });
@@ -163,8 +165,11 @@ pub fn readiness(kind: &str, object: &Json, wanted: Option<&WaitCondition>) -> R
             Readiness::Pending(conditions_summary(object))
         };
     }
-    let phase = field(object, "status.phase").map(scalar).unwrap_or_default();
-    let generation_seen = int(object, "status.observedGeneration") >= int(object, "metadata.generation");
+    let phase = field(object, "status.phase")
+        .map(scalar)
+        .unwrap_or_default();
+    let generation_seen =
+        int(object, "status.observedGeneration") >= int(object, "metadata.generation");
     match kind {
         "Namespace" if phase == "Active" => Readiness::Ready,
         "Namespace" => Readiness::Pending(format!("phase {}", or_unset(&phase))),
@@ -180,7 +185,9 @@ pub fn readiness(kind: &str, object: &Json, wanted: Option<&WaitCondition>) -> R
         "Pod" if phase == "Failed" => Readiness::Failed("phase Failed".into()),
         "Pod" if phase == "Succeeded" || condition_is(object, "Ready", "True") => Readiness::Ready,
         "Deployment" | "StatefulSet" => {
-            let wanted = field(object, "spec.replicas").and_then(Json::as_i64).unwrap_or(1);
+            let wanted = field(object, "spec.replicas")
+                .and_then(Json::as_i64)
+                .unwrap_or(1);
             let ready = int(object, "status.readyReplicas");
             let updated = int(object, "status.updatedReplicas");
             let available = if kind == "Deployment" {
@@ -193,7 +200,11 @@ pub fn readiness(kind: &str, object: &Json, wanted: Option<&WaitCondition>) -> R
             } else {
                 Readiness::Pending(format!(
                     "{ready}/{wanted} ready, {updated} updated, {available} available{}",
-                    if generation_seen { "" } else { ", generation not observed yet" }
+                    if generation_seen {
+                        ""
+                    } else {
+                        ", generation not observed yet"
+                    }
                 ))
             }
         }
@@ -207,7 +218,9 @@ pub fn readiness(kind: &str, object: &Json, wanted: Option<&WaitCondition>) -> R
                 Readiness::Pending(format!("{ready}/{desired} ready, {updated} updated"))
             }
         }
-        "CustomResourceDefinition" | "Job" | "Pod" => Readiness::Pending(conditions_summary(object)),
+        "CustomResourceDefinition" | "Job" | "Pod" => {
+            Readiness::Pending(conditions_summary(object))
+        }
         _ => Readiness::Ready,
     }
 }
@@ -230,10 +243,7 @@ pub async fn until_ready(
     let mut delay = Duration::from_millis(50);
     let mut last = "not found".to_string();
     loop {
-        let call = Call::get(&format!(
-            "{}/{name}",
-            resource.collection_path(namespace)
-        ))?;
+        let call = Call::get(&format!("{}/{name}", resource.collection_path(namespace)))?;
         let reply = cluster.send(&call).await?;
         if reply.ok() {
             let object = reply.json();
@@ -270,10 +280,7 @@ pub async fn until_gone(
     let started = Instant::now();
     let mut delay = Duration::from_millis(50);
     loop {
-        let call = Call::get(&format!(
-            "{}/{name}",
-            resource.collection_path(namespace)
-        ))?;
+        let call = Call::get(&format!("{}/{name}", resource.collection_path(namespace)))?;
         let reply = cluster.send(&call).await?;
         if reply.status.as_u16() == 404 {
             return Ok(started.elapsed());
@@ -322,7 +329,10 @@ mod tests {
         let mut object = json!({"metadata": {"generation": 2}, "spec": {"replicas": 2},
             "status": {"observedGeneration": 1, "readyReplicas": 2, "updatedReplicas": 2,
                        "availableReplicas": 2}});
-        assert!(matches!(readiness("Deployment", &object, None), Readiness::Pending(_)));
+        assert!(matches!(
+            readiness("Deployment", &object, None),
+            Readiness::Pending(_)
+        ));
         object["status"]["observedGeneration"] = json!(2);
         assert_eq!(readiness("Deployment", &object, None), Readiness::Ready);
     }
@@ -330,7 +340,10 @@ mod tests {
     #[test]
     fn failed_job_stops_the_wait() {
         let object = json!({"status": {"conditions": [{"type": "Failed", "status": "True"}]}});
-        assert!(matches!(readiness("Job", &object, None), Readiness::Failed(_)));
+        assert!(matches!(
+            readiness("Job", &object, None),
+            Readiness::Failed(_)
+        ));
     }
 
     #[test]
@@ -342,13 +355,20 @@ mod tests {
             status: Some(status.into()),
             reason: reason.map(str::to_string),
         };
-        assert_eq!(readiness("X", &object, Some(&cond("Ready", "True", Some("Up")))), Readiness::Ready);
+        assert_eq!(
+            readiness("X", &object, Some(&cond("Ready", "True", Some("Up")))),
+            Readiness::Ready
+        );
         assert!(matches!(
             readiness("X", &object, Some(&cond("Ready", "True", Some("Down")))),
             Readiness::Pending(_)
         ));
         assert_eq!(
-            readiness("X", &object, Some(&cond("status.PostgresClusterStatus", "Running", None))),
+            readiness(
+                "X",
+                &object,
+                Some(&cond("status.PostgresClusterStatus", "Running", None))
+            ),
             Readiness::Ready
         );
         assert_eq!(

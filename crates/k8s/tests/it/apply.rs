@@ -37,7 +37,10 @@ fn diff_options() -> RunOptions {
 #[test]
 fn diff_shows_the_field_change_without_bookkeeping() {
     let env = Env::new();
-    let first = env.play(&format!("{NAMESPACE}{}", configmap("cm", "one")), &options());
+    let first = env.play(
+        &format!("{NAMESPACE}{}", configmap("cm", "one")),
+        &options(),
+    );
     assert_eq!(first.code as i32, 0, "{}", first.summary());
     let second = env.play(&configmap("cm", "two"), &diff_options());
     let result = &second.result("configmap cm").result;
@@ -74,7 +77,10 @@ fn secret_diff_is_redacted() {
 "#
         )
     };
-    let first = env.play(&format!("{NAMESPACE}{}", secret("first-Passw0rd")), &diff_options());
+    let first = env.play(
+        &format!("{NAMESPACE}{}", secret("first-Passw0rd")),
+        &diff_options(),
+    );
     assert_eq!(first.code as i32, 0, "{}", first.summary());
     let created = first.result("secret").result["diff"]["after"]
         .as_str()
@@ -83,16 +89,27 @@ fn secret_diff_is_redacted() {
     let second = env.play(&secret("second-Passw0rd"), &diff_options());
     let diff = &second.result("secret").result["diff"];
     let text = format!("{created}{}{}", diff["before"], diff["after"]);
-    for leak in ["first-Passw0rd", "second-Passw0rd", "postgres", "Zmlyc3Q", "c2Vjb25k", "cG9zdGdyZXM"] {
+    for leak in [
+        "first-Passw0rd",
+        "second-Passw0rd",
+        "postgres",
+        "Zmlyc3Q",
+        "c2Vjb25k",
+        "cG9zdGdyZXM",
+    ] {
         assert!(!text.contains(leak), "{leak} leaked in {text}");
     }
     assert_eq!(
-        diff["after"].as_str().map(|a| a.contains("password: '******** (changed)'")),
+        diff["after"]
+            .as_str()
+            .map(|a| a.contains("password: '******** (changed)'")),
         Some(true),
         "{diff}"
     );
     assert_eq!(
-        diff["after"].as_str().map(|a| a.contains("user: '********'\n")),
+        diff["after"]
+            .as_str()
+            .map(|a| a.contains("user: '********'\n")),
         Some(true),
         "{diff}"
     );
@@ -163,9 +180,17 @@ fn patched_merges_into_existing_objects_and_skips_missing_ones() {
     let warnings = &run.result("patch missing").result["warnings"];
     assert!(warnings.to_string().contains("was not found"), "{warnings}");
     let cm = get(&env, "/api/v1/namespaces/app/configmaps/cm").expect("cm");
-    assert_eq!(cm["data"], serde_json::json!({"setting": "1", "extra": "yes"}));
+    assert_eq!(
+        cm["data"],
+        serde_json::json!({"setting": "1", "extra": "yes"})
+    );
     let again = env.play(&patch("cm"), &options());
-    assert_eq!(again.result("patch cm").status, Status::Ok, "{}", again.summary());
+    assert_eq!(
+        again.result("patch cm").status,
+        Status::Ok,
+        "{}",
+        again.summary()
+    );
 }
 
 const CRD_AND_CR: &str = r#"apiVersion: apiextensions.k8s.io/v1
@@ -221,11 +246,19 @@ fn template_with_crd_and_its_custom_resource_in_one_task() {
         .flatten()
         .filter_map(|r| r["result"]["kind"].as_str())
         .collect();
-    assert_eq!(kinds, vec!["Namespace", "CustomResourceDefinition", "Widget"]);
+    assert_eq!(
+        kinds,
+        vec!["Namespace", "CustomResourceDefinition", "Widget"]
+    );
     let widget = get(&env, "/apis/example.com/v1/namespaces/app/widgets/w1").expect("widget");
     assert_eq!(widget["spec"]["size"], 3);
     let again = env.play(task, &options());
-    assert_eq!(again.result("widgets").status, Status::Ok, "{}", again.summary());
+    assert_eq!(
+        again.result("widgets").status,
+        Status::Ok,
+        "{}",
+        again.summary()
+    );
 }
 
 #[test]
@@ -290,7 +323,9 @@ fn force_replaces_and_generate_name_creates() {
     assert_eq!(cm["data"], serde_json::json!({"only": "this"}));
     let generated = &run.result("generated").result;
     assert_eq!(generated["method"], "create");
-    let name = generated["result"]["metadata"]["name"].as_str().unwrap_or_default();
+    let name = generated["result"]["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default();
     assert!(name.starts_with("job-") && name.len() > 4, "{name}");
     assert!(get(&env, &format!("/api/v1/namespaces/app/configmaps/{name}")).is_some());
 }
@@ -302,6 +337,12 @@ fn misspelled_module_parameter_is_rejected_with_a_hint() {
         "    - name: bad\n      k8s: {kubeconfig: \"{{ k3s_kubeconfig_path }}\", stat: present, definition: {}}\n",
         &options(),
     );
-    let msg = run.result("bad").result["msg"].as_str().unwrap_or_default().to_string();
-    assert!(msg.contains("Unsupported parameters") && msg.contains("stat"), "{msg}");
+    let msg = run.result("bad").result["msg"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        msg.contains("Unsupported parameters") && msg.contains("stat"),
+        "{msg}"
+    );
 }

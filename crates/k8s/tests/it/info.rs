@@ -42,9 +42,15 @@ fn reads_by_name_and_selector_and_reports_unknown_apis() {
             .collect()
     };
     assert_eq!(names("by name"), vec!["a"]);
-    assert_eq!(run.result("by name").result["resources"][0]["data"]["k"], "v");
+    assert_eq!(
+        run.result("by name").result["resources"][0]["data"]["k"],
+        "v"
+    );
     assert_eq!(names("by label"), vec!["b"]);
-    assert_eq!(run.result("by label").result["resources"][0]["kind"], "ConfigMap");
+    assert_eq!(
+        run.result("by label").result["resources"][0]["kind"],
+        "ConfigMap"
+    );
     assert_eq!(names("by field"), vec!["a"]);
     assert_eq!(names("missing"), Vec::<String>::new());
     assert_eq!(run.result("missing").result["api_found"], true);

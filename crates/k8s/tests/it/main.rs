@@ -2,6 +2,7 @@
 //! double (`kube-test-server`), grouped by theme.
 
 mod apply;
+mod bench;
 mod info;
 mod reliability;
 mod seed;

@@ -25,15 +25,34 @@ fn status(code: u16, retry_after: Option<u32>) -> FaultAction {
 fn retries_through_500_429_409_and_resets() {
     let env = Env::new();
     let faults = env.server.faults();
-    faults.add(FaultRule::new("/configmaps/c", status(500, None)).method("GET").times(2));
-    faults.add(FaultRule::new("/configmaps/c", status(429, Some(1))).method("PATCH").times(1));
-    faults.add(FaultRule::new("/configmaps/c", status(409, None)).method("PATCH").times(2));
-    faults.add(FaultRule::new("/namespaces/app", FaultAction::DropConnection).method("PATCH").times(1));
+    faults.add(
+        FaultRule::new("/configmaps/c", status(500, None))
+            .method("GET")
+            .times(2),
+    );
+    faults.add(
+        FaultRule::new("/configmaps/c", status(429, Some(1)))
+            .method("PATCH")
+            .times(1),
+    );
+    faults.add(
+        FaultRule::new("/configmaps/c", status(409, None))
+            .method("PATCH")
+            .times(2),
+    );
+    faults.add(
+        FaultRule::new("/namespaces/app", FaultAction::DropConnection)
+            .method("PATCH")
+            .times(1),
+    );
     let started = Instant::now();
     let run = env.play(TASK, &options());
     assert_eq!(run.code as i32, 0, "{}", run.summary());
     assert_eq!(run.result("configmap").status, Status::Changed);
-    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was honoured");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was honoured"
+    );
     let cm = get(&env, "/api/v1/namespaces/app/configmaps/c").expect("stored");
     assert_eq!(cm["data"]["a"], "1");
 }
@@ -70,7 +89,10 @@ fn unreachable_cluster_marks_the_host_unreachable_naming_server_and_kubeconfig()
     let result = &run.result("apply").result;
     assert_eq!(result["unreachable"], true, "{result}");
     let msg = result["msg"].as_str().unwrap_or_default();
-    assert!(msg.contains(&url) || msg.contains(url.trim_end_matches('/')), "{msg}");
+    assert!(
+        msg.contains(&url) || msg.contains(url.trim_end_matches('/')),
+        "{msg}"
+    );
     assert!(msg.contains("dead.kubeconfig"), "{msg}");
     // The engine maps failed results to exit 2 until it honours `unreachable: true` (exit 4).
     assert!(matches!(run.code as i32, 2 | 4), "{:?}", run.code);
@@ -84,6 +106,9 @@ fn wrong_token_fails_with_unauthorized() {
         env.kubeconfig.display()
     );
     let run = env.play(&task, &options());
-    let msg = run.result("apply").result["msg"].as_str().unwrap_or_default().to_string();
+    let msg = run.result("apply").result["msg"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     assert!(msg.contains("401"), "{msg}");
 }

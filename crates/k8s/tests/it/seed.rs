@@ -1,6 +1,7 @@
 //! The seed playbook's Kubernetes tasks: the real PGO CRD, a Namespace with `wait`, the
 //! pgBackRest S3 Secret and the PostgresCluster — then an idempotent second run and `--check`.
 
+use kube_test_server::{Config, Controllers};
 use stackbook_engine::event::Status;
 
 use crate::support::{Env, get, options, pgo_crd_path};
@@ -128,7 +129,10 @@ fn seed_tasks_apply_then_second_run_changes_nothing() {
         "/apis/postgres-operator.crunchydata.com/v1beta1/namespaces/database/postgresclusters/your-project-db",
     )
     .expect("PostgresCluster stored");
-    assert_eq!(pgc["spec"]["backups"]["pgbackrest"]["repos"][0]["s3"]["bucket"], "backups");
+    assert_eq!(
+        pgc["spec"]["backups"]["pgbackrest"]["repos"][0]["s3"]["bucket"],
+        "backups"
+    );
     let managers: Vec<&str> = pgc["metadata"]["managedFields"]
         .as_array()
         .into_iter()
@@ -139,17 +143,22 @@ fn seed_tasks_apply_then_second_run_changes_nothing() {
     let secret = get(&env, "/api/v1/namespaces/database/secrets/pgo-s3-creds").expect("Secret");
     assert!(secret["data"]["s3.conf"].is_string());
 
-    let written = env.server.resource_version();
+    let written = env.settle();
     let second = crate::support::run(env.dir.path(), &seed_play(&env), &options());
     assert_eq!(second.code as i32, 0);
     assert_eq!(second.count(Status::Changed), 0, "{}", second.summary());
     assert_eq!(second.count(Status::Ok), 4);
-    assert_eq!(env.server.resource_version(), written, "second run wrote nothing");
+    assert_eq!(
+        env.server.resource_version(),
+        written,
+        "second run wrote nothing"
+    );
 }
 
 #[test]
 fn check_mode_reports_the_change_and_writes_nothing() {
-    let env = Env::new();
+    // No simulated controllers: only the playbook may move the resourceVersion.
+    let env = Env::with(Config::default().controllers(Controllers::none()));
     let first = crate::support::run(env.dir.path(), &seed_play(&env), &options());
     assert_eq!(first.code as i32, 0, "{}", first.summary());
     let written = env.server.resource_version();
@@ -166,14 +175,32 @@ fn check_mode_reports_the_change_and_writes_nothing() {
         },
     );
     assert_eq!(check.code as i32, 0, "{}", check.summary());
-    assert_eq!(check.result("Create S3 credentials secret for pgBackRest").status, Status::Changed);
-    assert_eq!(check.result("Create an empty PostgresCluster").status, Status::Changed);
-    assert_eq!(check.result("Create the database namespace").status, Status::Ok);
-    assert_eq!(env.server.resource_version(), written, "--check wrote nothing");
+    assert_eq!(
+        check
+            .result("Create S3 credentials secret for pgBackRest")
+            .status,
+        Status::Changed
+    );
+    assert_eq!(
+        check.result("Create an empty PostgresCluster").status,
+        Status::Changed
+    );
+    assert_eq!(
+        check.result("Create the database namespace").status,
+        Status::Ok
+    );
+    assert_eq!(
+        env.server.resource_version(),
+        written,
+        "--check wrote nothing"
+    );
     let pgc = get(
         &env,
         "/apis/postgres-operator.crunchydata.com/v1beta1/namespaces/database/postgresclusters/your-project-db",
     )
     .expect("PostgresCluster");
-    assert_eq!(pgc["spec"]["backups"]["pgbackrest"]["repos"][0]["s3"]["bucket"], "backups");
+    assert_eq!(
+        pgc["spec"]["backups"]["pgbackrest"]["repos"][0]["s3"]["bucket"],
+        "backups"
+    );
 }

@@ -47,6 +47,21 @@ impl Env {
         run(self.dir.path(), &playbook, options)
     }
 
+    /// Waits until the simulated controllers stop writing (resourceVersion stable for 200 ms)
+    /// and returns the resourceVersion.
+    pub fn settle(&self) -> u64 {
+        let mut last = self.server.resource_version();
+        for _ in 0..50 {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let now = self.server.resource_version();
+            if now == last {
+                return now;
+            }
+            last = now;
+        }
+        last
+    }
+
     pub fn write(&self, name: &str, text: &str) -> PathBuf {
         let path = self.dir.path().join(name);
         if let Some(parent) = path.parent() {
@@ -146,8 +161,9 @@ pub fn run(dir: &Path, playbook: &str, options: &RunOptions) -> Outcome {
 
 /// The real PGO PostgresCluster CRD from the shared charts.
 pub fn pgo_crd_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/charts/pgo/crds/postgres-operator.crunchydata.com_postgresclusters.yaml")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../../../shared/charts/pgo/crds/postgres-operator.crunchydata.com_postgresclusters.yaml",
+    )
 }
 
 /// A GET against the server with the test's kubeconfig, through kube directly (to check what

@@ -71,7 +71,10 @@ fn wait_timeout_fails_with_the_last_observed_state() {
     let failure = run.result("deployment");
     assert_eq!(failure.status, Status::Failed);
     let msg = failure.result["msg"].as_str().unwrap_or_default();
-    assert!(msg.contains("timed out after 1s waiting for Deployment app/web"), "{msg}");
+    assert!(
+        msg.contains("timed out after 1s waiting for Deployment app/web"),
+        "{msg}"
+    );
     assert!(msg.contains("0/2 ready"), "{msg}");
 }
 
@@ -92,7 +95,13 @@ fn wait_condition_with_reason_on_a_custom_resource() {
         definition: {apiVersion: v1, kind: ConfigMap, metadata: {name: c, namespace: app}}
 "#;
     let run = env.play(task, &options());
-    let msg = run.result("never").result["msg"].as_str().unwrap_or_default().to_string();
-    assert!(msg.contains("condition Frobnicated=True reason=Done"), "{msg}");
+    let msg = run.result("never").result["msg"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        msg.contains("condition Frobnicated=True reason=Done"),
+        "{msg}"
+    );
     assert!(msg.contains("last observed: no conditions"), "{msg}");
 }
