@@ -24,6 +24,31 @@ pub enum Command {
     Template(Box<TemplateArgs>),
     /// Inspect a pgBackRest S3 repository and judge whether init or restore is safe.
     Backups(Box<stackbook_backups::cli::BackupsArgs>),
+    /// Show the inventory (like ansible-inventory).
+    Inventory(Box<InventoryArgs>),
+}
+
+/// `stackbook inventory`.
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    /// Inventory file, directory or comma-separated host list (repeatable).
+    #[arg(short = 'i', long = "inventory")]
+    pub inventory: Vec<String>,
+    /// Print every group and host with their variables as JSON.
+    #[arg(long, conflicts_with_all = ["graph", "host"])]
+    pub list: bool,
+    /// Print the group tree (optionally from GROUP).
+    #[arg(long, num_args = 0..=1, default_missing_value = "all")]
+    pub graph: Option<String>,
+    /// Print one host's variables as JSON.
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Playbook folder whose group_vars/ and host_vars/ also apply.
+    #[arg(long = "playbook-dir")]
+    pub playbook_dir: Option<std::path::PathBuf>,
+    /// Vault secrets (for encrypted group_vars/host_vars).
+    #[command(flatten)]
+    pub secrets: VaultSecretArgs,
 }
 
 /// `stackbook template [NAME] CHART`.

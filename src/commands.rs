@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns the process exit code.
 
+mod inventory;
 mod play;
 mod template;
 mod vault;
@@ -13,5 +14,6 @@ pub fn run(cli: Cli) -> i32 {
         Command::Vault(args) => vault::run(*args),
         Command::Template(args) => template::run(*args),
         Command::Backups(args) => stackbook_backups::cli::run(*args),
+        Command::Inventory(args) => inventory::run(*args),
     }
 }

@@ -453,3 +453,26 @@ fn template_command_prints_what_helm_prints_for_the_pgo_chart() {
             .expect("golden");
     assert_eq!(stdout, golden);
 }
+
+#[test]
+fn inventory_list_matches_ansible_inventory() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let suite = root.join("tests/conformance/playbooks/suite_precedence/inventory");
+    let output = stackbook(&suite, &["inventory", "-i", "hosts.ini", "--list"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let ours: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    // Produced by ansible-inventory (tests/conformance/regenerate.sh).
+    let golden = std::fs::read_to_string(
+        root.join("tests/conformance/expected/inventory/suite_precedence.list.json"),
+    )
+    .expect("golden");
+    let theirs: serde_json::Value = serde_json::from_str(&golden).expect("golden JSON");
+    assert_eq!(ours, theirs);
+    let output = stackbook(&suite, &["inventory", "-i", "hosts.ini", "--graph"]);
+    let (stdout, _) = text(&output);
+    assert_eq!(
+        stdout.trim_end(),
+        "@all:\n  |--@ungrouped:\n  |--@prec:\n  |  |--phost"
+    );
+}

@@ -104,8 +104,14 @@ fn run_stackbook(playbook: &Path, out_dir: &Path) -> Run {
         }
     }
     command.arg("play");
-    if header(&text, "inventory").trim() != "none" {
-        command.arg("-i").arg(corpus_dir().join("inventory.yml"));
+    match header(&text, "inventory").trim() {
+        "none" => {}
+        "" => {
+            command.arg("-i").arg(corpus_dir().join("inventory.yml"));
+        }
+        own => {
+            command.arg("-i").arg(own);
+        }
     }
     command.arg(playbook.file_name().expect("file name"));
     command
@@ -343,13 +349,28 @@ fn scratch_dir(name: &str) -> PathBuf {
 #[test]
 fn conformance_corpus_matches_ansible_core() {
     let playbooks_dir = corpus_dir().join("playbooks");
-    let mut playbooks: Vec<PathBuf> = std::fs::read_dir(&playbooks_dir)
+    // Top-level playbooks, and suites with a folder of their own (playbooks/suite_*/).
+    let yaml_files = |dir: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "yml"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut playbooks = yaml_files(&playbooks_dir);
+    for entry in std::fs::read_dir(&playbooks_dir)
         .expect("corpus present")
         .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
-        .collect();
-    playbooks.sort();
+    {
+        if entry.file_name().to_string_lossy().starts_with("suite_") {
+            playbooks.extend(yaml_files(&entry.path()));
+        }
+    }
+    playbooks.sort_by_key(|p| p.file_name().map(|n| n.to_os_string()));
     assert!(
         playbooks.len() >= 40,
         "the corpus must have at least 40 playbooks"

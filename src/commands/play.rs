@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use minijinja::Value;
 use stackbook_engine::event::EventSink;
 use stackbook_engine::exec::{RunContext, run_playbook};
-use stackbook_engine::inventory::Inventory;
+use stackbook_engine::inventory::{Inventory, VarsDirLevel};
 use stackbook_engine::load::load_playbook;
 use stackbook_engine::modules::Registry;
 use stackbook_engine::output::human::HumanPrinter;
@@ -71,12 +71,30 @@ fn execute(args: &PlayArgs) -> Result<ExitCode, EngineError> {
         list(&loaded.playbook, args);
         return Ok(ExitCode::Ok);
     }
-    let inventory = Inventory::load(&options.inventories)?;
+    let mut inventory = Inventory::load(&options.inventories)?;
     let (keys, configured) =
         crate::secrets::load_keys(&args.secrets).map_err(EngineError::Fatal)?;
     let decryptor: Option<std::sync::Arc<dyn stackbook_engine::value::Decryptor>> =
         configured.then(|| std::sync::Arc::new(stackbook_engine::vault::VaultKeys::new(keys)) as _);
+    let mut secrets = Vec::new();
+    for dir in inventory.source_dirs.clone() {
+        inventory.vars_dirs.load(
+            &dir,
+            VarsDirLevel::Inventory,
+            decryptor.as_deref(),
+            &mut secrets,
+        )?;
+    }
+    inventory.vars_dirs.load(
+        &loaded.dir,
+        VarsDirLevel::Playbook,
+        decryptor.as_deref(),
+        &mut secrets,
+    )?;
     let redactor = std::sync::Arc::new(Redactor::new());
+    for secret in &secrets {
+        stackbook_engine::output::redact::register_secret(&redactor, secret);
+    }
     let stdout = std::io::stdout();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut sink: Box<dyn EventSink> = match args.output {

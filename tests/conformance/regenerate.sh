@@ -55,7 +55,7 @@ args, env, inventory = sys.argv[1:4]
 spec = {
     "args": shlex.split(args),
     "env": dict(word.split("=", 1) for word in shlex.split(env)),
-    "inventory": None if inventory == "none" else "inventory.yml",
+    "inventory": None if inventory == "none" else (inventory or "inventory.yml"),
 }
 print(json.dumps(spec, sort_keys=True))
 PY
@@ -69,7 +69,9 @@ run_one() {
   local -a args=() envs=() inv=(-i "$conf/inventory.yml")
   mapfile -d '' -t args < <(split_words "$(header args "$playbook")")
   mapfile -d '' -t envs < <(split_words "$(header env "$playbook")")
-  if [ "$(header inventory "$playbook" | tr -d ' ')" = none ]; then inv=(); fi
+  local inventory_header; inventory_header=$(header inventory "$playbook" | tr -d ' ')
+  if [ "$inventory_header" = none ]; then inv=();
+  elif [ -n "$inventory_header" ]; then inv=(-i "$dir/$inventory_header"); fi
   set +e
   ( cd "$dir" && umask 022 && env -i \
       PATH="$bin:/usr/local/bin:/usr/bin:/bin" PYTHONDONTWRITEBYTECODE=1 HOME="$tmp/home" LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC \
@@ -96,7 +98,9 @@ normalise_paths() {
 }
 
 count=0
-for playbook in "$conf"/playbooks/*.yml; do
+# Top-level playbooks, and suites that need their own folder (their own group_vars/,
+# host_vars/ or inventory) in playbooks/suite_*/.
+for playbook in "$conf"/playbooks/*.yml "$conf"/playbooks/suite_*/*.yml; do
   name=$(basename "$playbook" .yml)
   selected "$name" "$@" || continue
   : >"$tmp/events.jsonl"
@@ -138,3 +142,15 @@ for playbook in "$conf"/errors/*.yml; do
   count=$((count + 1))
 done
 echo "regenerated $count goldens with $(cat "$conf/expected/ORACLE_VERSION")"
+
+# ansible-inventory --list for the inventories that have their own folder, compared with
+# `stackbook inventory --list` (JSON, keys sorted).
+mkdir -p "$conf/expected/inventory"
+for inventory in "$conf"/playbooks/suite_*/inventory/hosts.ini; do
+  suite=$(basename "$(dirname "$(dirname "$inventory")")")
+  ( cd "$(dirname "$inventory")" && env -i PATH="$bin:/usr/bin:/bin" HOME="$tmp/home" LANG=C.UTF-8 LC_ALL=C.UTF-8 \
+      ANSIBLE_HOME="$tmp/ansible" "$bin/ansible-inventory" -i hosts.ini --list ) \
+    | "$py" -c 'import json,sys; print(json.dumps(json.load(sys.stdin), indent=2, sort_keys=True))' \
+    >"$conf/expected/inventory/$suite.list.json"
+  echo "inventory/$suite.list.json"
+done

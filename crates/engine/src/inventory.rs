@@ -14,6 +14,10 @@ use stackbook_syntax::{Node, NodeValue, load_documents};
 use crate::error::EngineError;
 use crate::value::node_to_value;
 
+pub mod vars_dirs;
+
+pub use vars_dirs::{VarsDirLevel, VarsDirs};
+
 /// One host with its own variables.
 #[derive(Debug, Clone)]
 pub struct Host {
@@ -35,6 +39,10 @@ pub struct Inventory {
     children: BTreeMap<String, Vec<String>>,
     /// True when no inventory was given and `localhost` is implicit.
     pub implicit_localhost: bool,
+    /// `group_vars/` and `host_vars/` folders beside the inventory and the playbook.
+    pub vars_dirs: VarsDirs,
+    /// The folders of the inventory sources, where their vars folders are looked for.
+    pub source_dirs: Vec<std::path::PathBuf>,
 }
 
 impl Inventory {
@@ -63,6 +71,7 @@ impl Inventory {
         for source in sources {
             let path = Path::new(source);
             if path.is_dir() {
+                inventory.source_dirs.push(path.to_path_buf());
                 let mut entries: Vec<_> = std::fs::read_dir(path)
                     .map_err(|e| {
                         EngineError::Fatal(format!(
@@ -78,6 +87,12 @@ impl Inventory {
                     inventory.load_file(&file)?;
                 }
             } else if path.is_file() {
+                let dir = path
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or_else(|| ".".into());
+                inventory.source_dirs.push(dir);
                 inventory.load_file(path)?;
             } else if source.contains(',') {
                 for host in source.split(',').map(str::trim).filter(|h| !h.is_empty()) {
@@ -383,6 +398,42 @@ impl Inventory {
                 vars: Vec::new(),
             });
         }
+    }
+
+    /// A host's variables from the inventory, merged in Ansible's order: inventory-file group
+    /// vars, `group_vars/all` beside the inventory then beside the playbook, the other
+    /// groups' `group_vars` (inventory, then playbook), inventory-file host vars, then
+    /// `host_vars` (inventory, then playbook). Later entries win.
+    pub fn merged_vars(&self, host: &str) -> Vec<(String, Value)> {
+        let dirs = &self.vars_dirs;
+        let groups = self.groups_of(host);
+        let mut vars = Vec::new();
+        let mut extend = |source: Option<&Vec<(String, Value)>>| {
+            if let Some(source) = source {
+                vars.extend(source.iter().cloned());
+            }
+        };
+        for group in &groups {
+            extend(self.group_vars.get(group));
+        }
+        extend(dirs.inventory_groups.get("all"));
+        extend(dirs.playbook_groups.get("all"));
+        for group in groups.iter().filter(|g| g.as_str() != "all") {
+            extend(dirs.inventory_groups.get(group));
+            extend(dirs.playbook_groups.get(group));
+        }
+        extend(self.host(host).map(|entry| &entry.vars));
+        extend(dirs.inventory_hosts.get(host));
+        extend(dirs.playbook_hosts.get(host));
+        vars
+    }
+
+    /// Direct child groups of a group.
+    pub fn children_of(&self, group: &str) -> &[String] {
+        self.children
+            .get(group)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// The host's own variables.

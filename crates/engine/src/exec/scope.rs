@@ -77,16 +77,7 @@ impl Runtime<'_, '_> {
         if let Some(layer) = self.inventory_layers.borrow().get(host) {
             return layer.clone();
         }
-        let inventory = &self.ctx.inventory;
-        let mut vars = Vec::new();
-        for group in inventory.groups_of(host) {
-            if let Some(group_vars) = inventory.group_vars.get(&group) {
-                vars.extend(group_vars.iter().cloned());
-            }
-        }
-        if let Some(entry) = inventory.host(host) {
-            vars.extend(entry.vars.iter().cloned());
-        }
+        let vars = self.ctx.inventory.merged_vars(host);
         let layer = VarLayer::ordered(vars);
         self.inventory_layers
             .borrow_mut()
