@@ -115,3 +115,81 @@ pub fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value
         "resources": resources,
     }))
 }
+
+/// The aggregated discovery version (`v2` or `v2beta1`) the `Accept` header prefers, if any.
+pub fn wants_aggregated(accept: &str) -> Option<&'static str> {
+    for entry in accept.split(',') {
+        let mut parts = entry.split(';').map(str::trim);
+        if parts.next() != Some("application/json") {
+            continue;
+        }
+        let params: Vec<&str> = parts.collect();
+        let has = |p: &str| params.contains(&p);
+        if params.iter().all(|p| !p.starts_with("as=")) {
+            return None;
+        }
+        if has("g=apidiscovery.k8s.io") && has("as=APIGroupDiscoveryList") {
+            if has("v=v2") {
+                return Some("v2");
+            }
+            if has("v=v2beta1") {
+                return Some("v2beta1");
+            }
+        }
+    }
+    None
+}
+
+fn aggregated_resource(t: &ResourceType, version: &str, status: bool) -> Value {
+    let kind = json!({"group": t.group, "version": version, "kind": t.kind});
+    let mut subresources = Vec::new();
+    if status {
+        subresources.push(json!({"subresource": "status", "responseKind": kind, "verbs": ["get", "patch", "update"]}));
+    }
+    json!({
+        "resource": t.plural,
+        "responseKind": kind,
+        "scope": if t.namespaced { "Namespaced" } else { "Cluster" },
+        "singularResource": t.singular,
+        "verbs": t.verbs,
+        "shortNames": t.short_names,
+        "categories": t.categories,
+        "subresources": subresources,
+    })
+}
+
+/// `APIGroupDiscoveryList` for `/api` (`core`) or `/apis`.
+pub fn aggregated(reg: &Registry, core: bool, version: &str) -> Value {
+    let groups: Vec<(String, Vec<String>)> = if core {
+        vec![(String::new(), vec!["v1".to_string()])]
+    } else {
+        reg.groups()
+    };
+    let items: Vec<Value> = groups
+        .iter()
+        .map(|(g, versions)| {
+            let vs: Vec<Value> = versions
+                .iter()
+                .map(|v| {
+                    let resources: Vec<Value> = reg
+                        .all()
+                        .iter()
+                        .filter(|t| t.group == *g)
+                        .filter_map(|t| {
+                            t.version(v)
+                                .map(|ver| aggregated_resource(t, v, ver.status))
+                        })
+                        .collect();
+                    json!({"version": v, "resources": resources, "freshness": "Current"})
+                })
+                .collect();
+            json!({"metadata": {"name": g, "creationTimestamp": null}, "versions": vs})
+        })
+        .collect();
+    json!({
+        "kind": "APIGroupDiscoveryList",
+        "apiVersion": format!("apidiscovery.k8s.io/{version}"),
+        "metadata": {},
+        "items": items,
+    })
+}

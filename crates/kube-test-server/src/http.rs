@@ -205,8 +205,24 @@ async fn route(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Res
             );
             Ok(r)
         }
-        ["api"] if get => ok(discovery::core_versions(&state.address)),
-        ["apis"] if get => ok(discovery::group_list(&state.lock().registry)),
+        ["api"] | ["apis"] if get => {
+            let core = segs.first() == Some(&"api");
+            match discovery::wants_aggregated(&accept(&req)) {
+                Some(v) => {
+                    let doc = discovery::aggregated(&state.lock().registry, core, v);
+                    let mut resp = json_response(200, &doc, &[]);
+                    let ct = format!(
+                        "application/json;g=apidiscovery.k8s.io;v={v};as=APIGroupDiscoveryList"
+                    );
+                    if let Ok(h) = HeaderValue::from_str(&ct) {
+                        resp.headers_mut().insert(CONTENT_TYPE, h);
+                    }
+                    Ok(resp)
+                }
+                None if core => ok(discovery::core_versions(&state.address)),
+                None => ok(discovery::group_list(&state.lock().registry)),
+            }
+        }
         ["api", "v1"] if get => discovery::resource_list(&state.lock().registry, "", "v1")
             .map(|v| json_response(200, &v, &[]))
             .ok_or_else(ApiError::no_route),

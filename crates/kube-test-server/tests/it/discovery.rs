@@ -84,3 +84,49 @@ async fn raw_documents_have_kube_apiserver_shape() {
     let (code, _, missing) = raw(&c, get("/apis/example.com/v1")).await;
     assert_eq!((code, missing["reason"].as_str()), (404, Some("NotFound")));
 }
+
+#[tokio::test]
+async fn aggregated_discovery_matches_legacy() {
+    let s = server().await;
+    let c = client(&s).await;
+    let crd = std::fs::read_to_string(
+        crate::support::shared_dir().join("charts/zalando-postgres-operator/crds/postgresqls.yaml"),
+    )
+    .expect("crd");
+    s.apply_manifests(&crd).expect("seed CRD");
+    let agg = Discovery::new(c.clone())
+        .run_aggregated()
+        .await
+        .expect("aggregated discovery");
+    let legacy = Discovery::new(c.clone())
+        .run()
+        .await
+        .expect("legacy discovery");
+    let summary = |d: &Discovery| {
+        let mut out: Vec<String> = d
+            .groups()
+            .flat_map(|g| {
+                g.recommended_resources().into_iter().map(|(ar, caps)| {
+                    format!(
+                        "{}/{} {} {:?} {}",
+                        ar.group,
+                        ar.version,
+                        ar.plural,
+                        caps.scope,
+                        caps.subresources.len()
+                    )
+                })
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    assert_eq!(summary(&agg), summary(&legacy));
+    assert!(
+        summary(&agg)
+            .iter()
+            .any(|l| l == "acid.zalan.do/v1 postgresqls Namespaced 1"),
+        "{:?}",
+        summary(&agg)
+    );
+}
