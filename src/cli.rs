@@ -241,6 +241,9 @@ pub struct PlayArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub output: OutputFormat,
+    /// Also write a Markdown run report (tasks, durations, changes, total time) to FILE.
+    #[arg(long)]
+    pub report: Option<std::path::PathBuf>,
     /// Extra role search path (repeatable).
     #[arg(long = "roles-path")]
     pub roles_path: Vec<PathBuf>,

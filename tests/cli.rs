@@ -476,3 +476,42 @@ fn inventory_list_matches_ansible_inventory() {
         "@all:\n  |--@ungrouped:\n  |--@prec:\n  |  |--phost"
     );
 }
+
+#[test]
+fn report_lists_tasks_durations_and_changes_without_secrets() {
+    let scratch = Scratch::new("report");
+    scratch.write(
+        "site.yml",
+        &format!(
+            "{HEADER}    - name: fetch secret
+      command: echo {CANARY}
+      register: key
+      no_log: true
+    - name: write config
+      copy:
+        dest: \"{{{{ playbook_dir }}}}/out.conf\"
+        content: \"key={{{{ key.stdout }}}}\\n\"
+    - name: nothing to do
+      debug: msg=done
+"
+        ),
+    );
+    let output = scratch.play("site.yml", &["--report", "report.md"]);
+    assert_eq!(output.status.code(), Some(0), "{:?}", text(&output));
+    let report = std::fs::read_to_string(scratch.dir.join("report.md")).expect("report written");
+    assert!(report.starts_with("# Run report: site.yml"), "{report}");
+    assert!(report.contains("Total wall time: **"), "{report}");
+    assert!(
+        report.contains("| write config | `ansible.builtin.copy` |"),
+        "{report}"
+    );
+    assert!(
+        report.contains("## Changed\n\n- fetch secret (`ansible.builtin.command`)\n- write config"),
+        "{report}"
+    );
+    assert!(
+        report.contains("| localhost | 3 | 2 | 0 | 0 | 0 | 0 | 0 |"),
+        "{report}"
+    );
+    assert_no_canary(&[&report]);
+}

@@ -11,6 +11,7 @@ use stackbook_engine::modules::Registry;
 use stackbook_engine::output::human::HumanPrinter;
 use stackbook_engine::output::json::JsonPrinter;
 use stackbook_engine::output::redact::Redactor;
+use stackbook_engine::output::report::{ReportSink, Tee};
 use stackbook_engine::{EngineError, ExitCode, RunOptions};
 use stackbook_syntax::playbook::TaskItem;
 use stackbook_syntax::{NodeValue, load_documents};
@@ -106,12 +107,29 @@ fn execute(args: &PlayArgs) -> Result<ExitCode, EngineError> {
         )),
         OutputFormat::Json => Box::new(JsonPrinter::new(stdout.lock(), redactor.clone())),
     };
+    let mut report = match &args.report {
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(|e| {
+                EngineError::Usage(format!("cannot write the report {}: {e}", path.display()))
+            })?;
+            Some(ReportSink::new(
+                std::io::BufWriter::new(file),
+                redactor.clone(),
+            ))
+        }
+        None => None,
+    };
+    let mut sinks: Vec<&mut dyn EventSink> = vec![sink.as_mut()];
+    if let Some(report) = report.as_mut() {
+        sinks.push(report);
+    }
+    let mut tee = Tee::new(sinks);
     let mut context = RunContext {
         registry: &registry,
         templar: Templar::default(),
         options: &options,
         inventory,
-        sink: sink.as_mut(),
+        sink: &mut tee,
         redactor,
         decryptor,
     };

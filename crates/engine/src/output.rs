@@ -7,3 +7,4 @@
 pub mod human;
 pub mod json;
 pub mod redact;
+pub mod report;
