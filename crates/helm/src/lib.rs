@@ -15,6 +15,7 @@
 
 pub mod chart;
 pub mod gotmpl;
+pub mod release;
 pub mod render;
 pub mod sprig;
 pub mod template_cmd;

@@ -125,6 +125,8 @@ pub struct Chart {
     pub values: Value,
     /// `values.schema.json`, if any.
     pub schema: Option<serde_json::Value>,
+    /// `values.schema.json` bytes as read (release records store them verbatim).
+    pub schema_raw: Option<std::sync::Arc<[u8]>>,
     /// Files under `templates/`.
     pub templates: Vec<ChartFile>,
     /// Every other file (`.Files`), including `crds/`.
@@ -432,6 +434,7 @@ pub fn from_files(files: Vec<ChartFile>, label: &str) -> Result<Chart, ChartErro
     let mut metadata = None;
     let mut values = Value::empty_map();
     let mut schema = None;
+    let mut schema_raw = None;
     let mut requirements = None;
     let mut templates = Vec::new();
     let mut other = Vec::new();
@@ -462,6 +465,7 @@ pub fn from_files(files: Vec<ChartFile>, label: &str) -> Result<Chart, ChartErro
                 };
             }
             "values.schema.json" => {
+                schema_raw = Some(f.data.clone());
                 schema = Some(
                     serde_json::from_slice(&f.data).map_err(|e| ChartError::Parse {
                         file: format!("{label}/values.schema.json"),
@@ -548,6 +552,7 @@ pub fn from_files(files: Vec<ChartFile>, label: &str) -> Result<Chart, ChartErro
         dependencies,
         values,
         schema,
+        schema_raw,
         templates,
         files: other,
         subcharts,
