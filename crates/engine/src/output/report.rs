@@ -42,10 +42,10 @@ impl<W: Write> ReportSink<W> {
     }
 
     fn close_current(&mut self) {
-        if let Some(row) = self.rows.last_mut() {
-            if row.duration.is_zero() {
-                row.duration = row.started.elapsed();
-            }
+        if let Some(row) = self.rows.last_mut()
+            && row.duration.is_zero()
+        {
+            row.duration = row.started.elapsed();
         }
     }
 
