@@ -1,6 +1,8 @@
 //! Spec validation for built-in kinds: the checks kube-apiserver makes that manifests most often
 //! fail (missing selectors, selector/label mismatch, containers without name or image, Job restart
-//! policy, Service ports, config keys, RoleBinding roleRef), with the real field paths and messages.
+//! policy, Service ports, config keys, RoleBinding roleRef) and the updates it refuses (immutable
+//! Secrets/ConfigMaps, selectors, StatefulSet spec, Job template, PVC spec, Service clusterIP),
+//! with the real field paths and messages.
 
 use serde_json::{Map, Value};
 
@@ -180,6 +182,105 @@ pub fn validate_builtin(rt: &ResourceType, obj: &Value) -> Vec<Cause> {
     out
 }
 
+fn forbidden(field: &str, message: &str) -> Cause {
+    Cause {
+        reason: "FieldValueForbidden".into(),
+        message: format!("Forbidden: {message}"),
+        field: field.to_string(),
+    }
+}
+
+fn immutable(field: &str, value: Option<&Value>) -> Cause {
+    invalid(
+        field,
+        format!(
+            "Invalid value: {}: field is immutable",
+            value.map(Value::to_string).unwrap_or_else(|| "null".into())
+        ),
+    )
+}
+
+/// Fields the real server refuses to change on update (checked for main-resource writes).
+pub fn validate_update(rt: &ResourceType, old: &Value, new: &Value) -> Vec<Cause> {
+    let mut out = Vec::new();
+    let changed = |p: &str| old.pointer(p) != new.pointer(p);
+    match (rt.group.as_str(), rt.plural.as_str()) {
+        ("", "secrets") | ("", "configmaps")
+            if old.get("immutable").and_then(Value::as_bool) == Some(true) =>
+        {
+            for field in ["data", "binaryData", "immutable"] {
+                if changed(&format!("/{field}")) {
+                    out.push(forbidden(
+                        field,
+                        "field is immutable when `immutable` is set",
+                    ));
+                }
+            }
+        }
+        ("apps", "deployments") if changed("/spec/selector") => {
+            out.push(immutable("spec.selector", new.pointer("/spec/selector")));
+        }
+        ("apps", "statefulsets") => {
+            const MUTABLE: &[&str] = &[
+                "replicas",
+                "ordinals",
+                "template",
+                "updateStrategy",
+                "revisionHistoryLimit",
+                "persistentVolumeClaimRetentionPolicy",
+                "minReadySeconds",
+            ];
+            let strip = |v: &Value| {
+                let mut spec = v.get("spec").cloned().unwrap_or(Value::Null);
+                if let Some(m) = spec.as_object_mut() {
+                    m.retain(|k, _| !MUTABLE.contains(&k.as_str()));
+                }
+                spec
+            };
+            if strip(old) != strip(new) {
+                out.push(forbidden(
+                    "spec",
+                    "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+                ));
+            }
+        }
+        ("batch", "jobs") => {
+            if changed("/spec/template") {
+                out.push(immutable("spec.template", new.pointer("/spec/template")));
+            }
+            if changed("/spec/selector") {
+                out.push(immutable("spec.selector", new.pointer("/spec/selector")));
+            }
+        }
+        ("", "persistentvolumeclaims") => {
+            let strip = |v: &Value| {
+                let mut spec = v.get("spec").cloned().unwrap_or(Value::Null);
+                if let Some(m) = spec.as_object_mut() {
+                    m.remove("volumeAttributesClassName");
+                    if let Some(r) = m.get_mut("resources").and_then(Value::as_object_mut) {
+                        r.remove("requests");
+                    }
+                }
+                spec
+            };
+            if strip(old) != strip(new) {
+                out.push(forbidden(
+                    "spec",
+                    "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims",
+                ));
+            }
+        }
+        ("", "services") => {
+            let ip = |v: &Value| v.pointer("/spec/clusterIP").cloned();
+            if ip(old).is_some() && ip(new).is_some() && ip(old) != ip(new) {
+                out.push(immutable("spec.clusterIP", new.pointer("/spec/clusterIP")));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +326,22 @@ mod tests {
             .map(|c| c.reason)
             .collect();
         assert_eq!(reasons, ["FieldValueNotSupported"]);
+        let sts_old = json!({"spec": {"replicas": 1, "serviceName": "a", "volumeClaimTemplates": [{"metadata": {"name": "d"}}]}});
+        let mut sts_new = sts_old.clone();
+        sts_new["spec"]["replicas"] = json!(3);
+        assert!(validate_update(&rt("statefulsets"), &sts_old, &sts_new).is_empty());
+        sts_new["spec"]["volumeClaimTemplates"] = json!([]);
+        assert_eq!(
+            validate_update(&rt("statefulsets"), &sts_old, &sts_new).len(),
+            1
+        );
+        let frozen = json!({"immutable": true, "data": {"a": "eA=="}});
+        let thawed = json!({"immutable": true, "data": {"a": "eQ=="}});
+        let causes = validate_update(&rt("secrets"), &frozen, &thawed);
+        assert_eq!(
+            causes.first().map(|c| c.message.as_str()),
+            Some("Forbidden: field is immutable when `immutable` is set")
+        );
         let cm = json!({"data": {"ok.key": "", "bad key": ""}});
         assert_eq!(validate_builtin(&rt("configmaps"), &cm).len(), 1);
     }

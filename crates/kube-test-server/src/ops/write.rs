@@ -438,6 +438,9 @@ impl Store {
             causes.push(c);
         }
         causes.extend(kinds::validate(rt, &new));
+        if let Some(old) = old {
+            causes.extend(crate::validation::validate_update(rt, old, &new));
+        }
         if !causes.is_empty() {
             return Err(ApiError::invalid(&rt.group, &rt.kind, &name, causes));
         }

@@ -246,6 +246,28 @@ async fn errors_are_status_objects_with_reasons() {
         "Deployment.apps \"mismatch\" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"b\"}: `selector` does not match template `labels`"
     );
 
+    // Immutable Secrets refuse data changes.
+    let secrets: Api<Secret> = Api::namespaced(c.clone(), "default");
+    secrets
+        .create(&pp, &serde_json::from_value(json!({"metadata": {"name": "frozen"}, "immutable": true, "stringData": {"a": "1"}})).expect("secret"))
+        .await
+        .expect("create immutable secret");
+    let st = status(
+        secrets
+            .patch(
+                "frozen",
+                &PatchParams::default(),
+                &Patch::Merge(json!({"stringData": {"a": "2"}})),
+            )
+            .await
+            .expect_err("immutable"),
+    );
+    assert_eq!((st.code, st.reason.as_str()), (422, "Invalid"));
+    assert_eq!(
+        st.message,
+        "Secret \"frozen\" is invalid: data: Forbidden: field is immutable when `immutable` is set"
+    );
+
     // PUT on a collection URL is not allowed.
     let req = http::Request::put("/api/v1/namespaces/default/configmaps")
         .body(b"{}".to_vec())
