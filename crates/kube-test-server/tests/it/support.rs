@@ -94,13 +94,14 @@ pub fn yaml_docs(path: &std::path::Path) -> Vec<Value> {
         .collect()
 }
 
-/// Polls `f` every 5 ms for up to 5 s.
+/// Polls `f` every 5 ms for up to 10 s (generous: CI machines are shared).
 pub async fn eventually<F, Fut>(what: &str, mut f: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    for _ in 0..1000 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
         if f().await {
             return;
         }

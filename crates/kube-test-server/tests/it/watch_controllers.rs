@@ -221,7 +221,7 @@ async fn workload_controllers_report_ready_and_complete() {
 #[tokio::test]
 async fn controller_delay_and_switches() {
     let mut ctl = Controllers::none();
-    ctl.workloads = Some(Duration::from_millis(300));
+    ctl.workloads = Some(Duration::from_millis(1500));
     let s = TestServer::start(Config::default().controllers(ctl))
         .await
         .expect("start");
