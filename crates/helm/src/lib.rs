@@ -17,6 +17,7 @@ pub mod chart;
 pub mod gotmpl;
 pub mod release;
 pub mod render;
+pub mod source;
 pub mod sprig;
 pub mod template_cmd;
 pub mod value;

@@ -282,11 +282,18 @@ pub fn load_chart(path: impl AsRef<Path>) -> Result<Chart, ChartError> {
 
 /// Loads a chart directory, honouring `.helmignore`.
 pub fn load_dir(dir: &Path) -> Result<Chart, ChartError> {
+    let files = read_dir_files(dir)?;
+    from_files(files, &dir.display().to_string())
+}
+
+/// The files of a chart directory as `helm package` would include them
+/// (`.helmignore` honoured), paths relative to `dir`, sorted.
+pub fn read_dir_files(dir: &Path) -> Result<Vec<ChartFile>, ChartError> {
     let ignore_src = std::fs::read_to_string(dir.join(".helmignore")).unwrap_or_default();
     let rules = ignore::Rules::parse(&ignore_src);
     let mut files = Vec::new();
     walk(dir, dir, &rules, &mut files)?;
-    from_files(files, &dir.display().to_string())
+    Ok(files)
 }
 
 fn walk(
