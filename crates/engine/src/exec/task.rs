@@ -178,6 +178,10 @@ impl Runtime<'_, '_> {
                         }
                     }
                 }
+                let is_include = matches!(
+                    entry.action,
+                    Action::Builtin(Builtin::IncludeTasks | Builtin::IncludeRole)
+                );
                 if silent || (run_once && target != host) {
                     continue;
                 }
@@ -196,6 +200,19 @@ impl Runtime<'_, '_> {
                     (Status::Changed, _) => {
                         stats.changed += 1;
                         stats.ok += 1;
+                    }
+                    // A looped include counts once per file it included, as in Ansible.
+                    (Status::Ok, _) if is_include => {
+                        let included =
+                            result.get("results").and_then(Json::as_array).map(|items| {
+                                items
+                                    .iter()
+                                    .filter(|item| {
+                                        item.get("skipped").and_then(Json::as_bool) != Some(true)
+                                    })
+                                    .count()
+                            });
+                        stats.ok += included.map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX));
                     }
                     (Status::Ok, _) => stats.ok += 1,
                     (Status::Skipped, _) => stats.skipped += 1,
@@ -377,6 +394,31 @@ impl Runtime<'_, '_> {
         self.run_role(role_use, &next, hosts, 0)
     }
 
+    /// A name whose template fails is still shown, with each failing `{{ }}` replaced by
+    /// ansible-core 2.19's marker: `loop name << error 1 - 'item' is undefined >>`.
+    fn name_with_error_markers(&self, name: &str, scope: &Arc<Scope>) -> String {
+        let mut out = String::new();
+        let mut rest = name;
+        let mut errors = 0;
+        while let Some(start) = rest.find("{{") {
+            let Some(length) = rest[start..].find("}}") else {
+                break;
+            };
+            let block = &rest[start..start + length + 2];
+            out.push_str(&rest[..start]);
+            match self.ctx.templar.render_string(block, scope) {
+                Ok(value) => out.push_str(&stackbook_template::python::python_str(&value)),
+                Err(error) => {
+                    errors += 1;
+                    out.push_str(&format!("<< error {errors} - {error} >>"));
+                }
+            }
+            rest = &rest[start + length + 2..];
+        }
+        out.push_str(rest);
+        out
+    }
+
     /// The task's name as shown: templated when possible, prefixed with its role.
     fn display_name(&self, task: &Task, inherited: &Inherited, hosts: &[String]) -> String {
         let name = match &task.name {
@@ -384,11 +426,13 @@ impl Runtime<'_, '_> {
             Some(name) if !stackbook_template::is_template(name) => name.clone(),
             Some(name) => {
                 let host = hosts.first().cloned().unwrap_or_default();
-                self.scope(&host, inherited, &task.keywords.vars, &[])
-                    .ok()
-                    .and_then(|scope| self.ctx.templar.render_string(name, &scope).ok())
-                    .map(|value| stackbook_template::python::python_str(&value))
-                    .unwrap_or_else(|| name.clone())
+                match self.scope(&host, inherited, &task.keywords.vars, &[]) {
+                    Ok(scope) => match self.ctx.templar.render_string(name, &scope) {
+                        Ok(value) => stackbook_template::python::python_str(&value),
+                        Err(_) => self.name_with_error_markers(name, &scope),
+                    },
+                    Err(_) => name.clone(),
+                }
             }
         };
         match &inherited.role {
