@@ -196,6 +196,11 @@ fn retryable(status: StatusCode) -> bool {
 }
 
 impl Cluster {
+    /// The kube client (for protocols [`Cluster::send`] does not speak, like exec).
+    pub fn client(&self) -> &kube::Client {
+        &self.client
+    }
+
     /// Requests this cluster has sent.
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)

@@ -40,8 +40,9 @@ const CONNECTION_KEYS: &[&str] = &[
     "persist_config",
 ];
 
-/// Where the kubeconfig comes from.
-#[derive(Debug, Clone, PartialEq)]
+/// Where the kubeconfig comes from. `Debug` never prints an inline kubeconfig (it holds
+/// credentials).
+#[derive(Clone, PartialEq)]
 pub enum KubeconfigSource {
     /// A file.
     Path(PathBuf),
@@ -51,8 +52,19 @@ pub enum KubeconfigSource {
     Infer,
 }
 
-/// The connection a task asks for.
-#[derive(Debug, Clone, PartialEq, Default)]
+impl std::fmt::Debug for KubeconfigSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KubeconfigSource::Path(path) => f.debug_tuple("Path").field(path).finish(),
+            KubeconfigSource::Inline(_) => f.write_str("Inline(<redacted>)"),
+            KubeconfigSource::Infer => f.write_str("Infer"),
+        }
+    }
+}
+
+/// The connection a task asks for. `Debug` redacts `api_key`, `password` and inline
+/// kubeconfigs.
+#[derive(Clone, PartialEq, Default)]
 pub struct ConnectionArgs {
     /// Explicit kubeconfig (path or mapping).
     pub kubeconfig: Option<Json>,
@@ -80,6 +92,33 @@ pub struct ConnectionArgs {
     pub username: Option<String>,
     /// Basic-auth password.
     pub password: Option<String>,
+}
+
+impl std::fmt::Debug for ConnectionArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| "<redacted>");
+        f.debug_struct("ConnectionArgs")
+            .field(
+                "kubeconfig",
+                &self.kubeconfig.as_ref().map(|k| match k {
+                    Json::String(path) => path.clone(),
+                    _ => "<inline, redacted>".to_string(),
+                }),
+            )
+            .field("context", &self.context)
+            .field("host", &self.host)
+            .field("api_key", &hidden(&self.api_key))
+            .field("validate_certs", &self.validate_certs)
+            .field("ca_cert", &self.ca_cert)
+            .field("client_cert", &self.client_cert)
+            .field("client_key", &self.client_key)
+            .field("proxy", &self.proxy)
+            .field("impersonate_user", &self.impersonate_user)
+            .field("impersonate_groups", &self.impersonate_groups)
+            .field("username", &self.username)
+            .field("password", &hidden(&self.password))
+            .finish()
+    }
 }
 
 fn text(value: &Json) -> Option<String> {
@@ -185,7 +224,25 @@ impl ConnectionArgs {
             KubeconfigSource::Inline(value) => value.to_string().into_bytes(),
             KubeconfigSource::Infer => std::env::var("KUBECONFIG").unwrap_or_default().into_bytes(),
         };
-        let mut material = format!("{source:?}\u{0}{self:?}\u{0}").into_bytes();
+        // Every field, secrets included (only the digest is kept).
+        let fields = serde_json::json!([
+            format!("{source:?}"),
+            self.kubeconfig,
+            self.context,
+            self.host,
+            self.api_key,
+            self.validate_certs,
+            self.ca_cert,
+            self.client_cert,
+            self.client_key,
+            self.proxy,
+            self.impersonate_user,
+            self.impersonate_groups,
+            self.username,
+            self.password,
+        ]);
+        let mut material = fields.to_string().into_bytes();
+        material.push(0);
         material.extend_from_slice(&content);
         let digest = ring::digest::digest(&ring::digest::SHA256, &material);
         digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
@@ -343,6 +400,27 @@ mod tests {
         assert_eq!(conn.client_cert.as_deref(), Some("c.pem"));
         assert_eq!(conn.impersonate_groups, vec!["a", "b"]);
         assert_eq!(conn.kubeconfig, Some(Json::String("/tmp/kc".into())));
+    }
+
+    #[test]
+    fn debug_never_shows_credentials_and_keys_differ_by_token() {
+        let mut args = serde_json::json!({"api_key": "tok-123456", "password": "pw-123456",
+            "kubeconfig": {"users": [{"user": {"token": "inline-tok"}}]}})
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+        let conn = ConnectionArgs::take(&mut args).unwrap_or_default();
+        let source = KubeconfigSource::Inline(conn.kubeconfig.clone().unwrap_or_default());
+        let shown = format!("{conn:?} {source:?}");
+        for secret in ["tok-123456", "pw-123456", "inline-tok"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        let other = ConnectionArgs {
+            api_key: Some("other".into()),
+            ..conn.clone()
+        };
+        assert_ne!(conn.cache_key(&source), other.cache_key(&source));
+        assert_eq!(conn.cache_key(&source), conn.clone().cache_key(&source));
     }
 
     #[test]

@@ -470,8 +470,13 @@ impl Task {
             .await
         {
             Ok(resource) => Ok(Some(resource)),
-            // In check mode the CRD was only dry-run; its custom resources cannot be checked.
-            Err(K8sError::UnknownKind { .. }) if from_this_task && self.check_mode => Ok(None),
+            // In check mode the CRD (here, or in an earlier task such as a Helm install) was
+            // only dry-run: its custom resources cannot be checked, only reported.
+            Err(K8sError::UnknownKind { .. })
+                if self.check_mode && (from_this_task || self.state == State::Present) =>
+            {
+                Ok(None)
+            }
             Err(error) => Err(error),
         }
     }
@@ -491,8 +496,9 @@ impl Task {
             outcome.insert(
                 "warnings".into(),
                 serde_json::json!([format!(
-                    "{} {} was not checked: its CustomResourceDefinition is only dry-run in check mode",
-                    identity.kind, identity.name
+                    "{} {} was not checked: {} is not served yet (its CustomResourceDefinition \
+                     is only created in check mode)",
+                    identity.kind, identity.name, identity.api_version
                 )]),
             );
             return Ok(outcome);
@@ -535,14 +541,28 @@ impl Task {
             ops::get(cluster, target).await?
         };
         let dry_run = self.check_mode;
-        let written = match self.method {
-            Method::Apply => ops::apply(cluster, target, object, &self.settings).await?,
+        let attempt = match self.method {
+            Method::Apply => ops::apply(cluster, target, object, &self.settings).await,
             Method::Replace => {
-                ops::replace(cluster, target, object, dry_run, self.settings.validation).await?
+                ops::replace(cluster, target, object, dry_run, self.settings.validation).await
             }
             Method::Create => {
-                ops::create(cluster, target, object, dry_run, self.settings.validation).await?
+                ops::create(cluster, target, object, dry_run, self.settings.validation).await
             }
+        };
+        let written = match attempt {
+            Ok(written) => written,
+            // A dry run into a namespace an earlier (dry-run) task would create: report the
+            // creation instead of failing the whole --check.
+            Err(K8sError::Api { code: 404, .. }) if dry_run && before.is_none() => ops::Written {
+                object: object.clone(),
+                warnings: vec![format!(
+                    "{} was not validated: namespace {} does not exist yet",
+                    target.describe(),
+                    target.namespace.unwrap_or_default()
+                )],
+            },
+            Err(error) => return Err(error),
         };
         let changed = changed(before.as_ref(), &written.object, self.check_mode);
         let method = match (self.method, &before) {

@@ -204,3 +204,38 @@ fn check_mode_reports_the_change_and_writes_nothing() {
         "backups"
     );
 }
+
+#[test]
+fn check_mode_on_an_empty_cluster_reports_every_creation() {
+    let env = Env::with(Config::default().controllers(Controllers::none()));
+    let untouched = env.server.resource_version();
+    let check = crate::support::run(
+        env.dir.path(),
+        &seed_play(&env),
+        &stackbook_engine::RunOptions {
+            check: true,
+            ..options()
+        },
+    );
+    assert_eq!(check.code as i32, 0, "{}", check.summary());
+    assert_eq!(check.count(Status::Changed), 4, "{}", check.summary());
+    let secret = &check
+        .result("Create S3 credentials secret for pgBackRest")
+        .result;
+    assert!(
+        secret["warnings"]
+            .to_string()
+            .contains("namespace database does not exist yet"),
+        "{secret}"
+    );
+    let pgc = &check.result("Create an empty PostgresCluster").result;
+    assert!(
+        pgc["warnings"].to_string().contains("is not served yet"),
+        "{pgc}"
+    );
+    assert_eq!(
+        env.server.resource_version(),
+        untouched,
+        "--check wrote nothing"
+    );
+}
