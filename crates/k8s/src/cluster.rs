@@ -237,6 +237,24 @@ impl Cluster {
                             continue;
                         }
                     };
+                    if status == StatusCode::UNAUTHORIZED {
+                        let reply = Reply {
+                            status,
+                            warnings,
+                            body,
+                        };
+                        let message = reply
+                            .json()
+                            .get("message")
+                            .and_then(Json::as_str)
+                            .unwrap_or("Unauthorized")
+                            .to_string();
+                        return Err(K8sError::Unauthorized {
+                            url: self.url.clone(),
+                            kubeconfig: self.kubeconfig.clone(),
+                            message,
+                        });
+                    }
                     if !retryable(status) {
                         return Ok(Reply {
                             status,

@@ -26,6 +26,18 @@ pub enum K8sError {
         /// The transport error.
         detail: String,
     },
+    /// The API rejected the credentials (401).
+    #[error(
+        "the Kubernetes API at {url} rejected the credentials (kubeconfig: {kubeconfig}): {message}"
+    )]
+    Unauthorized {
+        /// Server URL.
+        url: String,
+        /// The kubeconfig the client was built from.
+        kubeconfig: String,
+        /// The server's message.
+        message: String,
+    },
     /// The API answered with an error `Status`.
     #[error("{verb} {what} failed: {message} (HTTP {code}{reason})")]
     Api {

@@ -99,7 +99,7 @@ fn unreachable_cluster_marks_the_host_unreachable_naming_server_and_kubeconfig()
 }
 
 #[test]
-fn wrong_token_fails_with_unauthorized() {
+fn wrong_token_fails_naming_server_and_kubeconfig() {
     let env = Env::new();
     let task = format!(
         "    - name: apply\n      k8s:\n        kubeconfig: \"{}\"\n        api_key: not-the-token\n        definition: {{apiVersion: v1, kind: Namespace, metadata: {{name: x}}}}\n",
@@ -110,5 +110,8 @@ fn wrong_token_fails_with_unauthorized() {
         .as_str()
         .unwrap_or_default()
         .to_string();
-    assert!(msg.contains("401"), "{msg}");
+    assert_eq!(run.result("apply").status, Status::Failed);
+    assert!(msg.contains("rejected the credentials"), "{msg}");
+    assert!(msg.contains(&env.server.url()), "{msg}");
+    assert!(msg.contains(&env.kubeconfig.display().to_string()), "{msg}");
 }

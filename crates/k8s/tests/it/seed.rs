@@ -239,3 +239,27 @@ fn check_mode_on_an_empty_cluster_reports_every_creation() {
         "--check wrote nothing"
     );
 }
+
+#[test]
+fn k8s_info_until_loop_waits_for_the_operator_created_user_secret() {
+    let env = Env::new();
+    let play = format!(
+        "{}    - name: pguser secret
+      kubernetes.core.k8s_info:
+        kubeconfig: \"{{{{ k3s_kubeconfig_path }}}}\"
+        kind: Secret
+        namespace: database
+        name: your-project-db-pguser-your-project-user
+      register: pguser
+      until: pguser.resources | length > 0
+      retries: 50
+      delay: 1
+    - name: user
+      debug: {{msg: \"{{{{ pguser.resources[0].data.user | b64decode }}}}\"}}
+",
+        seed_play(&env)
+    );
+    let run = crate::support::run(env.dir.path(), &play, &options());
+    assert_eq!(run.code as i32, 0, "{}", run.summary());
+    assert_eq!(run.result("user").result["msg"], "your-project-user");
+}
