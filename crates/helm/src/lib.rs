@@ -15,6 +15,8 @@
 
 pub mod chart;
 pub mod gotmpl;
+pub mod install;
+pub mod module;
 pub mod release;
 pub mod render;
 pub mod source;
