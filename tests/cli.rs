@@ -515,3 +515,107 @@ fn report_lists_tasks_durations_and_changes_without_secrets() {
     );
     assert_no_canary(&[&report]);
 }
+
+#[test]
+fn notifying_a_handler_that_does_not_exist_fails_the_host() {
+    let scratch = Scratch::new("missing-handler");
+    scratch.write(
+        "site.yml",
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: change\n      command: \"true\"\n      notify: restart postgress\n  handlers:\n    - name: restart postgres\n      debug: msg=restarted\n",
+    );
+    let output = scratch.play("site.yml", &[]);
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("The requested handler 'restart postgress' was not found"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("site.yml:4:7"), "{stdout}");
+}
+
+#[test]
+fn role_errors_name_the_role_and_location() {
+    let scratch = Scratch::new("role-errors");
+    scratch.write(
+        "missing.yml",
+        "- hosts: localhost\n  gather_facts: false\n  roles:\n    - no_such_role\n",
+    );
+    let output = scratch.play("missing.yml", &[]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("missing.yml:4:7"), "{stderr}");
+    assert!(
+        stderr.contains("the role 'no_such_role' was not found"),
+        "{stderr}"
+    );
+
+    scratch.write("roles/a/meta/main.yml", "dependencies: [b]\n");
+    scratch.write("roles/a/tasks/main.yml", "- debug: msg=a\n");
+    scratch.write("roles/b/meta/main.yml", "dependencies: [a]\n");
+    scratch.write("roles/b/tasks/main.yml", "- debug: msg=b\n");
+    scratch.write(
+        "cycle.yml",
+        "- hosts: localhost\n  gather_facts: false\n  roles: [a]\n",
+    );
+    let output = scratch.play("cycle.yml", &[]);
+    let (_, stderr) = text(&output);
+    assert_ne!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("role dependencies nested too deeply"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn malformed_inventory_lines_are_located() {
+    let scratch = Scratch::new("bad-inventory");
+    scratch.write("hosts.ini", "[db]\ndb1\n[db:varz]\nx=1\n");
+    scratch.write(
+        "site.yml",
+        "- hosts: all\n  gather_facts: false\n  tasks: []\n",
+    );
+    let output = scratch.play("site.yml", &["-i", "hosts.ini"]);
+    let (_, stderr) = text(&output);
+    assert_ne!(output.status.code(), Some(0));
+    assert!(stderr.contains("hosts.ini:3"), "{stderr}");
+    assert!(
+        stderr.contains("unknown section suffix ':varz'"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn no_log_does_not_mask_plain_words_written_in_the_task() {
+    // Regression: a no_log set_fact of {kind: Secret, namespace: database} masked "Secret"
+    // and "database" in every later line.
+    let scratch = Scratch::new("no-log-literals");
+    scratch.write(
+        "site.yml",
+        &format!(
+            "{HEADER}    - set_fact:
+        obj: {{kind: Secret, namespace: database, token: \"{{{{ lookup('env', 'CANARY_TOKEN') }}}}\"}}
+      no_log: true
+    - name: Apply the Secret to database
+      debug: {{msg: \"namespace database, kind Secret, token {{{{ obj.token }}}}\"}}
+"
+        ),
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_stackbook"))
+        .current_dir(&scratch.dir)
+        .env("NO_COLOR", "1")
+        .env("CANARY_TOKEN", CANARY)
+        .args(["play", "site.yml"])
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("TASK [Apply the Secret to database]"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("namespace database, kind Secret, token ********"),
+        "{stdout}"
+    );
+    assert_no_canary(&[&stdout, &stderr]);
+}

@@ -135,11 +135,27 @@ impl Runtime<'_, '_> {
         for host in &targets {
             let outcome = self.run_on_host(task, &entry, inherited, host, &display_name);
             let HostOutcome {
-                status,
-                result,
+                mut status,
+                mut result,
                 ignored,
                 request,
             } = outcome;
+            // Notifying a handler that does not exist is an error, as in ansible-core.
+            if status == Status::Changed
+                && let Some(missing) = task.keywords.notify.iter().find(|name| {
+                    !stackbook_template::is_template(name) && !self.handler_exists(name)
+                })
+            {
+                status = Status::Failed;
+                result.insert("failed".into(), Json::Bool(true));
+                result.insert(
+                    "msg".into(),
+                    Json::String(format!(
+                        "The requested handler '{missing}' was not found in either the main handlers list nor in the listening handlers list ({})",
+                        task.location
+                    )),
+                );
+            }
             // An executed meta action has no result of its own (Ansible prints none).
             let silent = is_meta && status != Status::Skipped && status != Status::Failed;
             let no_log = self.no_log(task, inherited, host);
@@ -149,11 +165,15 @@ impl Runtime<'_, '_> {
                 Json::Object(result.clone())
             };
             if no_log {
-                // Everything a no_log task produced is a secret from now on.
+                // What a no_log task produced is a secret from now on — except what is plainly
+                // not: text written literally in the task itself, and identifying fields such
+                // as an object's kind, name or namespace (masking "database" everywhere would
+                // make the output unreadable while protecting nothing).
+                let literal = literal_strings(&task.args);
                 let mut secrets = Vec::new();
                 collect_strings(&Json::Object(result.clone()), &mut secrets);
-                for secret in secrets {
-                    let _ = crate::output::redact::register_secret(&self.ctx.redactor, &secret);
+                for secret in secrets.iter().filter(|s| !literal.contains(*s)) {
+                    let _ = crate::output::redact::register_secret(&self.ctx.redactor, secret);
                 }
             }
             let register_value = from_json(&Json::Object(result.clone()));
@@ -351,6 +371,25 @@ impl Runtime<'_, '_> {
             self.playbook_dir.join(file),
             inherited.display_dir.join(file).display().to_string(),
         )
+    }
+
+    /// True when a handler of the play (or of a role used so far) answers to `name`, by its
+    /// name, its `role : name` form, or a `listen` topic.
+    fn handler_exists(&self, name: &str) -> bool {
+        self.play.handlers.iter().any(|(handler, context)| {
+            let stackbook_syntax::playbook::TaskItem::Task(handler) = handler else {
+                return false;
+            };
+            let own = handler.name.as_deref() == Some(name);
+            let qualified = context
+                .as_ref()
+                .and_then(|c| c.role.as_ref())
+                .zip(handler.name.as_deref())
+                .is_some_and(|(role, handler_name)| {
+                    format!("{} : {handler_name}", role.name) == name
+                });
+            own || qualified || handler.keywords.listen.iter().any(|topic| topic == name)
+        })
     }
 
     /// `import_role` is static in Ansible: it has no result of its own; its `when`, `tags` and
@@ -1251,14 +1290,55 @@ fn censor(result: &ModuleResult) -> Json {
     Json::Object(censored)
 }
 
+/// Result fields that identify things rather than carry data; never treated as secrets.
+const IDENTIFYING_FIELDS: &[&str] = &[
+    "cmd",
+    "kind",
+    "apiVersion",
+    "api_version",
+    "namespace",
+    "name",
+    "generateName",
+    "uid",
+    "resourceVersion",
+    "creationTimestamp",
+    "method",
+    "state",
+    "phase",
+    "type",
+    "action",
+    "start",
+    "end",
+    "delta",
+    "dest",
+    "include",
+];
+
 fn collect_strings(json: &Json, out: &mut Vec<String>) {
     match json {
         Json::String(text) => out.push(text.clone()),
         Json::Array(items) => items.iter().for_each(|item| collect_strings(item, out)),
         Json::Object(map) => map
             .iter()
-            .filter(|(k, _)| k.as_str() != "cmd")
+            .filter(|(k, _)| !IDENTIFYING_FIELDS.contains(&k.as_str()))
             .for_each(|(_, v)| collect_strings(v, out)),
         _ => {}
     }
+}
+
+/// Every scalar written literally in a task's arguments (playbook text is not secret).
+fn literal_strings(node: &Node) -> std::collections::HashSet<String> {
+    fn walk(node: &Node, out: &mut std::collections::HashSet<String>) {
+        match &node.value {
+            NodeValue::String(text) if !stackbook_template::is_template(text) => {
+                out.insert(text.clone());
+            }
+            NodeValue::Sequence(items) => items.iter().for_each(|item| walk(item, out)),
+            NodeValue::Mapping(entries) => entries.iter().for_each(|(_, value)| walk(value, out)),
+            _ => {}
+        }
+    }
+    let mut out = std::collections::HashSet::new();
+    walk(node, &mut out);
+    out
 }
