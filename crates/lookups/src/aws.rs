@@ -43,7 +43,7 @@ const KNOWN: &[&str] = &[
 ];
 
 /// Options of the `aws_secret` lookup.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AwsSecretOptions {
     /// `region=` (aliases `aws_region`); else `AWS_REGION`, `AWS_DEFAULT_REGION`.
     pub region: Option<String>,
@@ -66,22 +66,6 @@ pub struct AwsSecretOptions {
     pub http: HttpSettings,
 }
 
-impl Default for AwsSecretOptions {
-    fn default() -> Self {
-        Self {
-            region: None,
-            endpoint: None,
-            version_stage: None,
-            version_id: None,
-            access_key: None,
-            secret_key: None,
-            session_token: None,
-            json_key: None,
-            http: HttpSettings::default(),
-        }
-    }
-}
-
 impl AwsSecretOptions {
     /// Reads the keyword arguments; unknown keys are an error with a did-you-mean.
     pub fn from_kwargs(kwargs: &BTreeMap<String, Value>) -> Result<Self, LookupError> {
@@ -93,7 +77,11 @@ impl AwsSecretOptions {
             version_id: k.string(&["version_id"])?,
             access_key: k.sensitive(&["access_key", "aws_access_key", "aws_access_key_id"])?,
             secret_key: k.sensitive(&["secret_key", "aws_secret_key", "aws_secret_access_key"])?,
-            session_token: k.sensitive(&["session_token", "aws_session_token", "security_token"])?,
+            session_token: k.sensitive(&[
+                "session_token",
+                "aws_session_token",
+                "security_token",
+            ])?,
             json_key: k.string(&["json_key"])?,
             http: HttpSettings::default(),
         };
@@ -232,13 +220,22 @@ fn signed_headers(
         None => endpoint.host_str().unwrap_or("").to_string(),
     };
     let mut headers = vec![
-        ("Content-Type".to_string(), "application/x-amz-json-1.1".to_string()),
+        (
+            "Content-Type".to_string(),
+            "application/x-amz-json-1.1".to_string(),
+        ),
         ("Host".to_string(), host),
         ("X-Amz-Date".to_string(), amz_date.to_string()),
-        ("X-Amz-Target".to_string(), "secretsmanager.GetSecretValue".to_string()),
+        (
+            "X-Amz-Target".to_string(),
+            "secretsmanager.GetSecretValue".to_string(),
+        ),
     ];
     if let Some(token) = &creds.session_token {
-        headers.push(("X-Amz-Security-Token".to_string(), token.expose().to_string()));
+        headers.push((
+            "X-Amz-Security-Token".to_string(),
+            token.expose().to_string(),
+        ));
     }
     let params = sigv4::SigningParams {
         access_key: &creds.access_key,
@@ -294,11 +291,12 @@ fn credentials(
 }
 
 fn sensitive_header(value: &str) -> Result<reqwest::header::HeaderValue, LookupError> {
-    let mut v = reqwest::header::HeaderValue::from_str(value).map_err(|_| LookupError::BadOption {
-        lookup: LOOKUP,
-        key: "access_key/secret_key/session_token".into(),
-        expected: "must be visible ASCII without newlines".into(),
-    })?;
+    let mut v =
+        reqwest::header::HeaderValue::from_str(value).map_err(|_| LookupError::BadOption {
+            lookup: LOOKUP,
+            key: "access_key/secret_key/session_token".into(),
+            expected: "must be visible ASCII without newlines".into(),
+        })?;
     v.set_sensitive(true);
     Ok(v)
 }
@@ -322,9 +320,13 @@ fn error_detail(body: &[u8], creds: &Credentials) -> String {
         (None, Some(m)) => m.to_string(),
         (None, None) => return String::new(),
     };
-    for secret in [Some(&creds.access_key), Some(&creds.secret_key), creds.session_token.as_ref()]
-        .into_iter()
-        .flatten()
+    for secret in [
+        Some(&creds.access_key),
+        Some(&creds.secret_key),
+        creds.session_token.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
     {
         if !secret.expose().is_empty() {
             text = text.replace(secret.expose(), "<redacted>");
@@ -346,8 +348,9 @@ fn secret_value(ctx: &Ctx, body: &[u8]) -> Result<String, LookupError> {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(b)
             .map_err(|_| ctx.bad_response("SecretBinary is not valid base64"))?;
-        return String::from_utf8(bytes)
-            .map_err(|_| ctx.bad_response("SecretBinary is not UTF-8 text; expected a text secret"));
+        return String::from_utf8(bytes).map_err(|_| {
+            ctx.bad_response("SecretBinary is not UTF-8 text; expected a text secret")
+        });
     }
     Err(ctx.bad_response("the response has neither SecretString nor SecretBinary"))
 }
@@ -382,12 +385,16 @@ mod tests {
     fn missing_credentials_and_region_are_named() {
         let o = AwsSecretOptions::default();
         let none = |_: &str| None;
-        let e = aws_secret_with_env("db/pw", &o, &none).err().map(|e| e.to_string());
+        let e = aws_secret_with_env("db/pw", &o, &none)
+            .err()
+            .map(|e| e.to_string());
         let e = e.unwrap_or_default();
         assert!(e.contains("lookup('aws_secret', 'db/pw')"), "{e}");
         assert!(e.contains("no region"), "{e}");
         let env = |v: &str| (v == "AWS_REGION").then(|| "eu-west-1".to_string());
-        let e = aws_secret_with_env("db/pw", &o, &env).err().map(|e| e.to_string());
+        let e = aws_secret_with_env("db/pw", &o, &env)
+            .err()
+            .map(|e| e.to_string());
         assert!(e.unwrap_or_default().contains("no credentials"));
     }
 
@@ -395,8 +402,13 @@ mod tests {
     fn region_must_be_plain() -> Result<(), LookupError> {
         let o = AwsSecretOptions::from_kwargs(&kw(json!({
             "region": "evil.com/x", "access_key": "a", "secret_key": "b"})))?;
-        let e = aws_secret_with_env("s", &o, &|_| None).err().map(|e| e.to_string());
-        assert!(e.unwrap_or_default().contains("option 'region' must look like"));
+        let e = aws_secret_with_env("s", &o, &|_| None)
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            e.unwrap_or_default()
+                .contains("option 'region' must look like")
+        );
         Ok(())
     }
 
@@ -414,10 +426,15 @@ mod tests {
             secret_key: Sensitive::new("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
             session_token: Some(Sensitive::new("SESSIONTOKENEXAMPLE")),
         };
-        let endpoint = Url::parse("http://127.0.0.1:5000/")
-            .map_err(|_| LookupError::BadTerm { lookup: LOOKUP, problem: "url".into() })?;
+        let endpoint = Url::parse("http://127.0.0.1:5000/").map_err(|_| LookupError::BadTerm {
+            lookup: LOOKUP,
+            problem: "url".into(),
+        })?;
         let headers = signed_headers(&endpoint, &payload, &creds, "eu-west-1", "20150830T123600Z");
-        let auth = headers.iter().find(|(n, _)| n == "Authorization").map(|(_, v)| v.as_str());
+        let auth = headers
+            .iter()
+            .find(|(n, _)| n == "Authorization")
+            .map(|(_, v)| v.as_str());
         assert_eq!(
             auth,
             Some(
@@ -443,12 +460,19 @@ mod tests {
 
     #[test]
     fn json_key_errors_do_not_show_values() {
-        let ctx = Ctx { lookup: LOOKUP, target: "s".into() };
-        let e = json_field(&ctx, r#"{"password":"CANARY"}"#, "user").err().map(|e| e.to_string());
+        let ctx = Ctx {
+            lookup: LOOKUP,
+            target: "s".into(),
+        };
+        let e = json_field(&ctx, r#"{"password":"CANARY"}"#, "user")
+            .err()
+            .map(|e| e.to_string());
         let e = e.unwrap_or_default();
         assert!(e.contains("no key 'user'"), "{e}");
         assert!(!e.contains("CANARY"), "{e}");
-        let e = json_field(&ctx, "CANARY-not-json", "user").err().map(|e| e.to_string());
+        let e = json_field(&ctx, "CANARY-not-json", "user")
+            .err()
+            .map(|e| e.to_string());
         assert!(!e.unwrap_or_default().contains("CANARY"));
     }
 }

@@ -47,7 +47,9 @@ pub enum LookupError {
         reason: String,
     },
     /// The server answered with a non-2xx status.
-    #[error("lookup('{lookup}', '{target}'): {url} answered HTTP {status}{detail}; expected a 2xx status")]
+    #[error(
+        "lookup('{lookup}', '{target}'): {url} answered HTTP {status}{detail}; expected a 2xx status"
+    )]
     Status {
         lookup: &'static str,
         target: String,

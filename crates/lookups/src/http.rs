@@ -90,13 +90,12 @@ pub(crate) fn client(ctx: &Ctx, settings: &HttpSettings) -> Result<Client, Looku
             key: "ca_path".into(),
             expected: format!("must name a readable PEM file: cannot read {shown}: {e}"),
         })?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| {
-            LookupError::BadOption {
+        let certs =
+            reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| LookupError::BadOption {
                 lookup: ctx.lookup,
                 key: "ca_path".into(),
                 expected: format!("must name a PEM certificate bundle; {shown} is not one"),
-            }
-        })?;
+            })?;
         builder = builder.tls_certs_merge(certs);
     }
     builder.build().map_err(|e| LookupError::Transport {
@@ -162,7 +161,10 @@ pub(crate) fn body(
             target: ctx.target.clone(),
             url: redact_url(url),
             reason: if e.kind() == std::io::ErrorKind::TimedOut {
-                format!("timed out after {:?} reading the response", settings.timeout)
+                format!(
+                    "timed out after {:?} reading the response",
+                    settings.timeout
+                )
             } else {
                 format!("reading the response: {e}")
             },

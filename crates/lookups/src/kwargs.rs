@@ -65,7 +65,10 @@ impl<'a> Kwargs<'a> {
     }
 
     /// A credential: a string only, wrapped so it cannot be printed.
-    pub(crate) fn sensitive(&self, keys: &[&'static str]) -> Result<Option<Sensitive>, LookupError> {
+    pub(crate) fn sensitive(
+        &self,
+        keys: &[&'static str],
+    ) -> Result<Option<Sensitive>, LookupError> {
         match self.get(keys) {
             None => Ok(None),
             Some((_, Value::String(s))) => Ok(Some(Sensitive::new(s.as_str()))),
@@ -213,7 +216,10 @@ mod tests {
     #[test]
     fn far_keys_get_no_suggestion() {
         assert_eq!(did_you_mean("zzzzzz", &["region", "endpoint"]), None);
-        assert_eq!(did_you_mean("valid", &["validate_certs"]), Some("validate_certs"));
+        assert_eq!(
+            did_you_mean("valid", &["validate_certs"]),
+            Some("validate_certs")
+        );
     }
 
     #[test]
@@ -221,11 +227,15 @@ mod tests {
         let m = map(json!({"password": 123456789, "timeout": "soon"}));
         let k = Kwargs::new("url", &m, &["password", "timeout"]).ok();
         let k = k.as_ref();
-        let pw = k.and_then(|k| k.sensitive(&["password"]).err()).map(|e| e.to_string());
+        let pw = k
+            .and_then(|k| k.sensitive(&["password"]).err())
+            .map(|e| e.to_string());
         let pw = pw.unwrap_or_default();
         assert!(pw.contains("must be a string, got a number"), "{pw}");
         assert!(!pw.contains("123456789"), "{pw}");
-        let t = k.and_then(|k| k.seconds(&["timeout"]).err()).map(|e| e.to_string());
+        let t = k
+            .and_then(|k| k.seconds(&["timeout"]).err())
+            .map(|e| e.to_string());
         assert!(t.unwrap_or_default().contains("number of seconds"));
     }
 

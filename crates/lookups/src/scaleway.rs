@@ -128,7 +128,11 @@ fn fetch(
     let token = o
         .secret_key
         .clone()
-        .or_else(|| env("SCW_SECRET_KEY").filter(|v| !v.is_empty()).map(Sensitive::new))
+        .or_else(|| {
+            env("SCW_SECRET_KEY")
+                .filter(|v| !v.is_empty())
+                .map(Sensitive::new)
+        })
         .ok_or_else(|| LookupError::Credentials {
             lookup: LOOKUP,
             target: id.to_string(),
@@ -228,8 +232,9 @@ fn decode(ctx: &Ctx, body: &[u8]) -> Result<String, LookupError> {
             )));
         }
     }
-    String::from_utf8(bytes)
-        .map_err(|_| ctx.bad_response("the secret's data is not UTF-8 text; expected a text secret"))
+    String::from_utf8(bytes).map_err(|_| {
+        ctx.bad_response("the secret's data is not UTF-8 text; expected a text secret")
+    })
 }
 
 /// `" (not_found: resource is not found)"` from a Scaleway error body, token scrubbed.
@@ -264,7 +269,10 @@ mod tests {
 
     #[test]
     fn revisions_are_validated() -> Result<(), LookupError> {
-        assert_eq!(ScalewayOptions::from_kwargs(&kw(json!({"revision": 3})))?.revision, "3");
+        assert_eq!(
+            ScalewayOptions::from_kwargs(&kw(json!({"revision": 3})))?.revision,
+            "3"
+        );
         assert_eq!(
             ScalewayOptions::from_kwargs(&kw(json!({"revision": "latest_enabled"})))?.revision,
             "latest_enabled"
@@ -278,7 +286,10 @@ mod tests {
 
     #[test]
     fn crc_mismatch_is_reported() {
-        let ctx = Ctx { lookup: LOOKUP, target: "id".into() };
+        let ctx = Ctx {
+            lookup: LOOKUP,
+            target: "id".into(),
+        };
         let ok = decode(&ctx, br#"{"data":"aGVsbG8=","data_crc32":907060870}"#);
         assert_eq!(ok.ok().as_deref(), Some("hello"));
         let bad = decode(&ctx, br#"{"data":"aGVsbG8=","data_crc32":1}"#).err();

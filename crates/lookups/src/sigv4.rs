@@ -58,7 +58,11 @@ pub fn canonical_request(
     payload_hash: &str,
 ) -> (String, String) {
     // Non-S3 services: each path segment is URI-encoded again (the URL holds it encoded once).
-    let path = if url.path().is_empty() { "/" } else { url.path() };
+    let path = if url.path().is_empty() {
+        "/"
+    } else {
+        url.path()
+    };
     let canonical_uri = uri_encode(path, false);
 
     let mut query: Vec<(String, String)> = url
@@ -110,7 +114,10 @@ pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> S
 
 /// The derived key `HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request")`.
 pub fn signing_key(secret: &Sensitive, date: &str, region: &str, service: &str) -> Vec<u8> {
-    let k_date = hmac(format!("AWS4{}", secret.expose()).as_bytes(), date.as_bytes());
+    let k_date = hmac(
+        format!("AWS4{}", secret.expose()).as_bytes(),
+        date.as_bytes(),
+    );
     let k_region = hmac(&k_date, region.as_bytes());
     let k_service = hmac(&k_region, service.as_bytes());
     hmac(&k_service, b"aws4_request")

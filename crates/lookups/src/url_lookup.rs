@@ -115,11 +115,12 @@ impl UrlOptions {
         }
         if let Some(m) = k.string(&["method"])? {
             let upper = m.to_ascii_uppercase();
-            o.method = Method::from_bytes(upper.as_bytes()).map_err(|_| LookupError::BadOption {
-                lookup: LOOKUP,
-                key: "method".into(),
-                expected: "must be an HTTP method such as GET, POST or HEAD".into(),
-            })?;
+            o.method =
+                Method::from_bytes(upper.as_bytes()).map_err(|_| LookupError::BadOption {
+                    lookup: LOOKUP,
+                    key: "method".into(),
+                    expected: "must be an HTTP method such as GET, POST or HEAD".into(),
+                })?;
         }
         if o.password.is_some() && o.username.is_none() {
             return Err(LookupError::BadOption {
@@ -140,7 +141,9 @@ pub fn url(term: &str, options: &UrlOptions) -> Result<Vec<String>, LookupError>
 fn fetch(term: &str, o: &UrlOptions) -> Result<Vec<String>, LookupError> {
     let parsed = Url::parse(term.trim()).map_err(|e| LookupError::BadTerm {
         lookup: LOOKUP,
-        problem: format!("expected an absolute http:// or https:// URL, got an unparsable one ({e})"),
+        problem: format!(
+            "expected an absolute http:// or https:// URL, got an unparsable one ({e})"
+        ),
     })?;
     let ctx = Ctx {
         lookup: LOOKUP,
@@ -155,11 +158,12 @@ fn fetch(term: &str, o: &UrlOptions) -> Result<Vec<String>, LookupError> {
     let client = http::client(&ctx, &o.http)?;
     let mut request = client.request(o.method.clone(), parsed.clone());
     for (name, value) in &o.headers {
-        let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| LookupError::BadOption {
-            lookup: LOOKUP,
-            key: format!("headers.{name}"),
-            expected: "must be a valid HTTP header name".into(),
-        })?;
+        let header =
+            HeaderName::from_bytes(name.as_bytes()).map_err(|_| LookupError::BadOption {
+                lookup: LOOKUP,
+                key: format!("headers.{name}"),
+                expected: "must be a valid HTTP header name".into(),
+            })?;
         let mut value =
             HeaderValue::from_str(value.expose()).map_err(|_| LookupError::BadOption {
                 lookup: LOOKUP,
@@ -175,11 +179,14 @@ fn fetch(term: &str, o: &UrlOptions) -> Result<Vec<String>, LookupError> {
     let response = http::send(&ctx, &parsed, &o.http, request)?;
     let status = response.status();
     if !status.is_success() {
-        let reason = status.canonical_reason().map(|r| format!(" {r}")).unwrap_or_default();
+        let reason = status
+            .canonical_reason()
+            .map(|r| format!(" {r}"))
+            .unwrap_or_default();
         return Err(LookupError::Status {
             lookup: LOOKUP,
             target: ctx.target.clone(),
-            url: ctx.target.clone(),
+            url: "the server".into(),
             status: status.as_u16(),
             detail: reason,
         });
@@ -266,7 +273,10 @@ mod tests {
     fn unknown_option_suggests() {
         let kw: BTreeMap<String, Value> =
             serde_json::from_value(json!({"validate_cert": false})).unwrap_or_default();
-        let e = UrlOptions::from_kwargs(&kw).err().map(|e| e.to_string()).unwrap_or_default();
+        let e = UrlOptions::from_kwargs(&kw)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.contains("did you mean 'validate_certs'?"), "{e}");
     }
 

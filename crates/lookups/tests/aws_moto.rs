@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -31,11 +31,13 @@ impl Drop for Moto {
 fn venv_bin() -> Option<PathBuf> {
     let bin = std::env::var_os("STACKBOOK_ORACLE_BIN")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.oracle-venv/bin"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.oracle-venv/bin")
+        });
     bin.join("moto_server").is_file().then_some(bin)
 }
 
-fn start_moto(bin: &PathBuf) -> Moto {
+fn start_moto(bin: &Path) -> Moto {
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -46,17 +48,23 @@ fn start_moto(bin: &PathBuf) -> Moto {
         .stderr(Stdio::null())
         .spawn()
         .expect("start moto_server");
-    let moto = Moto { child, endpoint: format!("http://127.0.0.1:{port}") };
+    let moto = Moto {
+        child,
+        endpoint: format!("http://127.0.0.1:{port}"),
+    };
     let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not listen on {port} within 60 s");
+        assert!(
+            Instant::now() < deadline,
+            "moto_server did not listen on {port} within 60 s"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     moto
 }
 
 /// Creates the fixtures with boto3 and returns the version ids it reports.
-fn seed(bin: &PathBuf, endpoint: &str) -> Value {
+fn seed(bin: &Path, endpoint: &str) -> Value {
     let script = r#"
 import json, sys, boto3
 c = boto3.client("secretsmanager", endpoint_url=sys.argv[1], region_name=sys.argv[2],
@@ -71,7 +79,11 @@ print(json.dumps({"first": first, "second": second}))
         .args(["-c", script, endpoint, REGION])
         .output()
         .expect("run boto3");
-    assert!(out.status.success(), "boto3 seeding failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "boto3 seeding failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("version ids")
 }
 
@@ -98,7 +110,9 @@ fn aws_secret_against_moto() {
             std::env::var_os("CI").is_none(),
             "moto_server missing: run crates/lookups/scripts/setup.sh"
         );
-        eprintln!("SKIP aws_secret_against_moto: moto_server not installed (crates/lookups/scripts/setup.sh)");
+        eprintln!(
+            "SKIP aws_secret_against_moto: moto_server not installed (crates/lookups/scripts/setup.sh)"
+        );
         return;
     };
     let moto = start_moto(&bin);
@@ -106,7 +120,10 @@ fn aws_secret_against_moto() {
     let ep = moto.endpoint.as_str();
 
     // Current version, the previous stage, and a version id.
-    assert_eq!(aws_secret("app/db", &opts(ep, json!({}))).expect("current"), "CANARY-aws-v2");
+    assert_eq!(
+        aws_secret("app/db", &opts(ep, json!({}))).expect("current"),
+        "CANARY-aws-v2"
+    );
     assert_eq!(
         aws_secret("app/db", &opts(ep, json!({"version_stage": "AWSPREVIOUS"}))).expect("previous"),
         "CANARY-aws-v1"
@@ -122,12 +139,22 @@ fn aws_secret_against_moto() {
         aws_secret("app/json", &opts(ep, json!({"json_key": "password"}))).expect("json"),
         "CANARY-json"
     );
-    assert_eq!(aws_secret("app/json", &opts(ep, json!({"json_key": "port"}))).expect("port"), "5432");
-    assert_eq!(aws_secret("app/bin", &opts(ep, json!({}))).expect("binary"), "CANARY-binary text");
+    assert_eq!(
+        aws_secret("app/json", &opts(ep, json!({"json_key": "port"}))).expect("port"),
+        "5432"
+    );
+    assert_eq!(
+        aws_secret("app/bin", &opts(ep, json!({}))).expect("binary"),
+        "CANARY-binary text"
+    );
 
     // Session tokens are sent (and signed) without breaking the request.
     assert_eq!(
-        aws_secret("app/db", &opts(ep, json!({"session_token": "CANARY-session"}))).expect("token"),
+        aws_secret(
+            "app/db",
+            &opts(ep, json!({"session_token": "CANARY-session"}))
+        )
+        .expect("token"),
         "CANARY-aws-v2"
     );
 
@@ -143,7 +170,10 @@ fn aws_secret_against_moto() {
         "AWS_REGION" => Some(REGION.to_string()),
         _ => None,
     };
-    assert_eq!(aws_secret_with_env("app/db", &env_opts, &env).expect("env creds"), "CANARY-aws-v2");
+    assert_eq!(
+        aws_secret_with_env("app/db", &env_opts, &env).expect("env creds"),
+        "CANARY-aws-v2"
+    );
 
     // A missing secret: status, AWS error code, secret name; no credentials or values.
     let e = aws_secret("app/nope", &opts(ep, json!({}))).expect_err("missing");
@@ -160,7 +190,11 @@ fn aws_secret_against_moto() {
     assert!(e.to_string().contains("no key 'user'"), "{e}");
     assert_clean(&e);
     let e = aws_secret("app/db", &opts(ep, json!({"json_key": "x"}))).expect_err("not json");
-    assert!(e.to_string().contains("needs the secret to be a JSON object"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("needs the secret to be a JSON object"),
+        "{e}"
+    );
     assert_clean(&e);
 
     // An unknown version stage.

@@ -20,11 +20,15 @@ const V2: &str = "CANARY-scw-v2 p@ss wörd";
 fn contract_server() -> TestServer {
     TestServer::start(|req| {
         if req.header("X-Auth-Token") != Some(TOKEN) {
-            return Reply::json(401, &json!({
+            return Reply::json(
+                401,
+                &json!({
                 "message": "authentication is denied", "method": "api_key",
-                "reason": "invalid_argument", "type": "denied_authentication"}));
+                "reason": "invalid_argument", "type": "denied_authentication"}),
+            );
         }
-        let prefix = format!("/secret-manager/v1beta1/regions/nl-ams/secrets/{SECRET_ID}/versions/");
+        let prefix =
+            format!("/secret-manager/v1beta1/regions/nl-ams/secrets/{SECRET_ID}/versions/");
         let revision = req
             .target
             .strip_prefix(&prefix)
@@ -33,18 +37,24 @@ fn contract_server() -> TestServer {
             ("GET", Some("latest" | "latest_enabled" | "2")) => (2, V2),
             ("GET", Some("1")) => (1, V1),
             _ => {
-                return Reply::json(404, &json!({
+                return Reply::json(
+                    404,
+                    &json!({
                     "message": "resource is not found", "resource": "secret_version",
-                    "resource_id": SECRET_ID, "type": "not_found"}));
+                    "resource_id": SECRET_ID, "type": "not_found"}),
+                );
             }
         };
-        Reply::json(200, &json!({
-            "secret_id": SECRET_ID,
-            "revision": data.0,
-            "data": base64::engine::general_purpose::STANDARD.encode(data.1),
-            "data_crc32": crc32fast::hash(data.1.as_bytes()),
-            "type": "opaque"
-        }))
+        Reply::json(
+            200,
+            &json!({
+                "secret_id": SECRET_ID,
+                "revision": data.0,
+                "data": base64::engine::general_purpose::STANDARD.encode(data.1),
+                "data_crc32": crc32fast::hash(data.1.as_bytes()),
+                "type": "opaque"
+            }),
+        )
     })
 }
 
@@ -66,7 +76,10 @@ fn assert_clean(e: &LookupError) {
 #[test]
 fn latest_and_numbered_revisions_are_decoded() {
     let server = contract_server();
-    assert_eq!(scaleway_secret(SECRET_ID, &opts(&server, json!({}))).expect("latest"), V2);
+    assert_eq!(
+        scaleway_secret(SECRET_ID, &opts(&server, json!({}))).expect("latest"),
+        V2
+    );
     assert_eq!(
         scaleway_secret(SECRET_ID, &opts(&server, json!({"revision": 1}))).expect("rev 1"),
         V1
@@ -76,7 +89,9 @@ fn latest_and_numbered_revisions_are_decoded() {
     assert_eq!(seen[0].method, "GET");
     assert_eq!(
         seen[0].target,
-        format!("/secret-manager/v1beta1/regions/nl-ams/secrets/{SECRET_ID}/versions/latest/access")
+        format!(
+            "/secret-manager/v1beta1/regions/nl-ams/secrets/{SECRET_ID}/versions/latest/access"
+        )
     );
     assert!(seen[1].target.ends_with("/versions/1/access"));
 }
@@ -87,7 +102,10 @@ fn secret_key_from_the_environment() {
     let mut o = opts(&server, json!({}));
     o.secret_key = None;
     let env = |v: &str| (v == "SCW_SECRET_KEY").then(|| TOKEN.to_string());
-    assert_eq!(scaleway_secret_with_env(SECRET_ID, &o, &env).expect("env key"), V2);
+    assert_eq!(
+        scaleway_secret_with_env(SECRET_ID, &o, &env).expect("env key"),
+        V2
+    );
 }
 
 #[test]
@@ -97,8 +115,14 @@ fn wrong_token_is_a_401_error_without_the_token() {
     let e = scaleway_secret(SECRET_ID, &o).expect_err("denied");
     let text = e.to_string();
     assert!(text.contains("HTTP 401"), "{text}");
-    assert!(text.contains("denied_authentication: authentication is denied"), "{text}");
-    assert!(text.contains(&format!("lookup('scaleway_secret', '{SECRET_ID}')")), "{text}");
+    assert!(
+        text.contains("denied_authentication: authentication is denied"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("lookup('scaleway_secret', '{SECRET_ID}')")),
+        "{text}"
+    );
     assert_clean(&e);
 }
 
@@ -116,7 +140,10 @@ fn unknown_revision_is_a_404_error() {
 #[test]
 fn malformed_responses_are_errors_without_data() {
     let server = TestServer::start(|_| {
-        Reply::json(200, &json!({"secret_id": SECRET_ID, "data": "CANARY-not-base64!!"}))
+        Reply::json(
+            200,
+            &json!({"secret_id": SECRET_ID, "data": "CANARY-not-base64!!"}),
+        )
     });
     let e = scaleway_secret(SECRET_ID, &opts(&server, json!({}))).expect_err("bad b64");
     assert!(e.to_string().contains("not valid base64"), "{e}");

@@ -64,7 +64,10 @@ fn method_and_basic_auth_are_sent() {
 #[test]
 fn non_2xx_is_an_error_naming_the_status_and_url_without_credentials() {
     let server = TestServer::start(|_| Reply::new(404, "CANARY-BODY"));
-    let target = format!("http://alice:CANARY-PW@{}/missing?token=CANARY-Q", server.addr);
+    let target = format!(
+        "http://alice:CANARY-PW@{}/missing?token=CANARY-Q",
+        server.addr
+    );
     let err = url(
         &target,
         &opts(json!({"headers": {"Authorization": "Bearer CANARY-H"}})),
@@ -73,7 +76,10 @@ fn non_2xx_is_an_error_naming_the_status_and_url_without_credentials() {
     let text = shown(&err);
     assert!(text.contains("HTTP 404"), "{text}");
     assert!(text.contains("lookup('url'"), "{text}");
-    assert!(text.contains(&format!("http://{}/missing?<query>", server.addr)), "{text}");
+    assert!(
+        text.contains(&format!("http://{}/missing?<query>", server.addr)),
+        "{text}"
+    );
     assert!(!text.contains("CANARY"), "{text}");
     assert!(!text.contains("alice"), "{text}");
 }
@@ -100,11 +106,17 @@ fn connection_refused_is_a_transport_error() {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("port");
-    let err = url(&format!("http://127.0.0.1:{port}/"), &opts(json!({"use_proxy": false})))
-        .expect_err("refused");
+    let err = url(
+        &format!("http://127.0.0.1:{port}/"),
+        &opts(json!({"use_proxy": false})),
+    )
+    .expect_err("refused");
     let text = err.to_string();
     assert!(text.contains("could not connect"), "{text}");
-    assert!(text.contains(&format!("http://127.0.0.1:{port}/")), "{text}");
+    assert!(
+        text.contains(&format!("http://127.0.0.1:{port}/")),
+        "{text}"
+    );
 }
 
 #[test]
@@ -144,10 +156,14 @@ fn proxy_from_env_is_honoured() {
 }
 
 fn proxy_child() {
-    let out = url("http://stackbook-proxy-test.invalid/x", &opts(json!({}))).expect("through proxy");
+    let out =
+        url("http://stackbook-proxy-test.invalid/x", &opts(json!({}))).expect("through proxy");
     assert_eq!(out, ["via proxy"]);
     // use_proxy=false goes direct, and the .invalid name does not resolve.
-    let err = url("http://stackbook-proxy-test.invalid/x", &opts(json!({"use_proxy": false})))
-        .expect_err("direct");
+    let err = url(
+        "http://stackbook-proxy-test.invalid/x",
+        &opts(json!({"use_proxy": false})),
+    )
+    .expect_err("direct");
     assert!(err.to_string().contains("request to"), "{err}");
 }

@@ -39,10 +39,18 @@ pub struct Reply {
 
 impl Reply {
     pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
-        Self { status, content_type: "text/plain", body: body.into(), delay: Duration::ZERO }
+        Self {
+            status,
+            content_type: "text/plain",
+            body: body.into(),
+            delay: Duration::ZERO,
+        }
     }
     pub fn json(status: u16, body: &serde_json::Value) -> Self {
-        Self { content_type: "application/json", ..Self::new(status, body.to_string()) }
+        Self {
+            content_type: "application/json",
+            ..Self::new(status, body.to_string())
+        }
     }
 }
 
@@ -74,7 +82,12 @@ impl TestServer {
                 std::thread::spawn(move || serve(stream, &*handler, &requests));
             }
         });
-        Self { addr, requests, stop, thread: Some(thread) }
+        Self {
+            addr,
+            requests,
+            stop,
+            thread: Some(thread),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -98,9 +111,13 @@ impl Drop for TestServer {
 
 fn serve(stream: TcpStream, handler: &Handler, requests: &Mutex<Vec<Request>>) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let Ok(write_half) = stream.try_clone() else { return };
+    let Ok(write_half) = stream.try_clone() else {
+        return;
+    };
     let mut reader = BufReader::new(stream);
-    let Some(request) = read_request(&mut reader) else { return };
+    let Some(request) = read_request(&mut reader) else {
+        return;
+    };
     let reply = handler(&request);
     if let Ok(mut r) = requests.lock() {
         r.push(request);
@@ -142,5 +159,10 @@ pub fn read_request(reader: &mut impl BufRead) -> Option<Request> {
         .unwrap_or(0);
     let mut body = vec![0; len];
     reader.read_exact(&mut body).ok()?;
-    Some(Request { method, target, headers, body })
+    Some(Request {
+        method,
+        target,
+        headers,
+        body,
+    })
 }
