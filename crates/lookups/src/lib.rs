@@ -13,6 +13,7 @@
 //! password, key or token.
 
 mod aws;
+mod dispatch;
 mod error;
 pub mod http;
 mod kwargs;
@@ -22,6 +23,7 @@ pub mod sigv4;
 mod url_lookup;
 
 pub use aws::{AwsSecretOptions, aws_secret, aws_secret_with_env};
+pub use dispatch::{LOOKUP_NAMES, run};
 pub use error::LookupError;
 pub use http::HttpSettings;
 pub use scaleway::{ScalewayOptions, scaleway_secret, scaleway_secret_with_env};

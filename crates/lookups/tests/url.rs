@@ -167,3 +167,15 @@ fn proxy_child() {
     .expect_err("direct");
     assert!(err.to_string().contains("request to"), "{err}");
 }
+
+#[test]
+fn several_terms_concatenate_their_lines_through_run() {
+    let server = TestServer::start(|req| Reply::new(200, format!("{}\nend", req.target)));
+    let terms = [server.url("/a"), server.url("/b")];
+    let kw: BTreeMap<String, Value> =
+        serde_json::from_value(json!({"wantlist": true})).expect("kwargs");
+    let out = stackbook_lookups::run("ansible.builtin.url", &terms, &kw)
+        .expect("url is ours")
+        .expect("fetch");
+    assert_eq!(out, ["/a", "end", "/b", "end"]);
+}
