@@ -185,6 +185,13 @@ fn aws_secret_against_moto() {
     assert!(!text.contains("AKIDCANARYKEY"), "{text}");
     assert_clean(&e);
 
+    // The region travels in the signed credential scope: moto keeps secrets per region.
+    let mut other_region = opts(ep, json!({}));
+    other_region.region = Some("us-east-1".into());
+    let e = aws_secret("app/db", &other_region).expect_err("other region");
+    assert!(e.to_string().contains("ResourceNotFoundException"), "{e}");
+    assert_clean(&e);
+
     // Wrong json_key and a non-JSON secret with json_key: named, value never shown.
     let e = aws_secret("app/json", &opts(ep, json!({"json_key": "user"}))).expect_err("no key");
     assert!(e.to_string().contains("no key 'user'"), "{e}");

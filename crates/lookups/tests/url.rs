@@ -179,3 +179,16 @@ fn several_terms_concatenate_their_lines_through_run() {
         .expect("fetch");
     assert_eq!(out, ["/a", "end", "/b", "end"]);
 }
+
+/// reqwest's blocking client panics inside an async runtime; the lookups run it on their own
+/// thread, so a caller that happens to be inside one (e.g. a kube-rs task) still works.
+#[test]
+fn works_inside_an_async_runtime() {
+    let server = TestServer::start(|_| Reply::new(200, "from async"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let target = server.url("/");
+    let out = rt.block_on(async { url(&target, &opts(json!({}))) });
+    assert_eq!(out.expect("fetch"), ["from async"]);
+}
