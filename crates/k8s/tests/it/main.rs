@@ -3,6 +3,7 @@
 
 mod apply;
 mod bench;
+mod connection;
 mod exec;
 mod info;
 mod reliability;
