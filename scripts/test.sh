@@ -27,3 +27,7 @@ crates/backups/tests/setup-fixture.sh >/tmp/stackbook-pgbr-fixture.log 2>&1 || {
 }
 
 cargo test --workspace --locked "$@"
+
+# The stack content (playbooks, roles, inventories, vaults) against the binary just built:
+# syntax, task lists, offline renders and the demo vault.
+bash playbooks/ci/check-content.sh target/debug/stackbook

@@ -57,6 +57,8 @@ fn execute(args: &PlayArgs) -> Result<ExitCode, EngineError> {
     };
     let mut registry = Registry::builtin();
     stackbook_backups::module::register(&mut registry);
+    stackbook_k8s::register(&mut registry);
+    stackbook_helm::module::register(&mut registry);
     if !args.playbook.is_file() {
         return Err(EngineError::Usage(format!(
             "the playbook: {} could not be found",
