@@ -619,3 +619,51 @@ fn no_log_does_not_mask_plain_words_written_in_the_task() {
     );
     assert_no_canary(&[&stdout, &stderr]);
 }
+
+/// A one-shot HTTP server on loopback that answers every request with `body`.
+fn serve_once(body: &'static str) -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/secret", listener.local_addr().expect("addr"));
+    let handle = std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer);
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    (url, handle)
+}
+
+#[test]
+fn values_from_the_url_lookup_are_secrets_everywhere() {
+    let scratch = Scratch::new("url-lookup");
+    let (url, server) = serve_once(CANARY);
+    scratch.write(
+        "site.yml",
+        &format!(
+            "{HEADER}    - set_fact:
+        fetched: \"{{{{ lookup('url', '{url}') }}}}\"
+    - debug: msg=\"pass={{{{ fetched }}}} b64={{{{ fetched | b64encode }}}}\"
+    - copy:
+        dest: \"{{{{ playbook_dir }}}}/out.txt\"
+        content: \"{{{{ fetched }}}}\"
+"
+        ),
+    );
+    // The server answers once, so one run: human output at -v shows every result.
+    let output = scratch.play("site.yml", &["-v"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("pass=********"), "{stdout}");
+    assert_no_canary(&[&stdout, &stderr]);
+    server.join().expect("server thread");
+    assert_eq!(
+        std::fs::read_to_string(scratch.dir.join("out.txt")).expect("written"),
+        CANARY
+    );
+}

@@ -15,6 +15,7 @@ pub mod error;
 pub mod lookups;
 pub mod python;
 pub mod scope;
+pub mod secrets;
 mod templar;
 
 pub use data::{is_template, mark_data};

@@ -1,5 +1,6 @@
-//! The `template` lookup, which needs the whole templating context and so lives here rather
-//! than with the other lookups (`stackbook_filters`), to which everything else is delegated.
+//! The lookups that need more than `stackbook_filters` gives: `template` needs the whole
+//! templating context, and the secret lookups (`url`, `aws_secret`, `scaleway_secret`, crate
+//! `stackbook-lookups`) must record their results as secrets. Everything else is delegated.
 //!
 //! ```jinja
 //! {{ lookup('template', 'pg_hba.conf.j2') }}
@@ -10,13 +11,21 @@ use std::path::PathBuf;
 use minijinja::value::{Kwargs, Rest, Value};
 use minijinja::{Error, ErrorKind, State};
 
-/// `lookup(name, ...)`: `template` here, everything else in `stackbook_filters`.
+/// `lookup(name, ...)`: `template` and the secret lookups here, everything else in
+/// `stackbook_filters`.
 pub fn lookup(
     state: &State,
     name: &str,
     terms: Rest<Value>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
+    if let Some(values) = secret_lookup(name, &terms, &kwargs)? {
+        // lookup() unwraps one value and joins several with commas, as Ansible does.
+        return Ok(match values.as_slice() {
+            [one] => Value::from(one.clone()),
+            many => Value::from(many.join(",")),
+        });
+    }
     match name {
         "template" | "ansible.builtin.template" => {
             let rendered = render_all(state, &terms)?;
@@ -34,9 +43,95 @@ pub fn query(
     terms: Rest<Value>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
+    if let Some(values) = secret_lookup(name, &terms, &kwargs)? {
+        return Ok(Value::from(values));
+    }
     match name {
         "template" | "ansible.builtin.template" => Ok(Value::from(render_all(state, &terms)?)),
         _ => stackbook_filters::query(state, name, terms, kwargs),
+    }
+}
+
+/// Runs `url`, `aws_secret` or `scaleway_secret` (crate `stackbook-lookups`); `None` for
+/// other names. Every value is recorded as secret before templating sees it.
+fn secret_lookup(
+    name: &str,
+    terms: &[Value],
+    kwargs: &Kwargs,
+) -> Result<Option<Vec<String>>, Error> {
+    if !stackbook_lookups::LOOKUP_NAMES.contains(&name) {
+        return Ok(None);
+    }
+    let mut options = std::collections::BTreeMap::new();
+    for key in kwargs.args() {
+        let value: Value = kwargs.get(key)?;
+        options.insert(key.to_string(), value_to_json(&value));
+    }
+    let errors = options
+        .get("errors")
+        .and_then(|v| v.as_str())
+        .unwrap_or("strict")
+        .to_string();
+    let terms: Vec<String> = terms
+        .iter()
+        .map(|t| {
+            t.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| t.to_string())
+        })
+        .collect();
+    let Some(result) = stackbook_lookups::run(name, &terms, &options) else {
+        return Ok(None);
+    };
+    kwargs.assert_all_used().ok();
+    match result {
+        Ok(values) => {
+            for value in &values {
+                crate::secrets::mark_secret(value);
+            }
+            Ok(Some(values))
+        }
+        Err(_) if errors == "ignore" || errors == "warn" => Ok(Some(Vec::new())),
+        Err(error) => Err(Error::new(ErrorKind::InvalidOperation, error.to_string())),
+    }
+}
+
+fn value_to_json(value: &Value) -> serde_json::Value {
+    use minijinja::value::ValueKind;
+    match value.kind() {
+        ValueKind::None | ValueKind::Undefined => serde_json::Value::Null,
+        ValueKind::Bool => serde_json::Value::Bool(value.is_true()),
+        ValueKind::Number => match value.as_i64() {
+            Some(i) if value.is_integer() => serde_json::Value::from(i),
+            _ => f64::try_from(value.clone())
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        },
+        ValueKind::String => {
+            serde_json::Value::String(value.as_str().unwrap_or_default().to_string())
+        }
+        ValueKind::Seq => serde_json::Value::Array(
+            value
+                .try_iter()
+                .map(|it| it.map(|v| value_to_json(&v)).collect())
+                .unwrap_or_default(),
+        ),
+        ValueKind::Map => serde_json::Value::Object(
+            value
+                .try_iter()
+                .map(|keys| {
+                    keys.map(|k| {
+                        (
+                            k.to_string(),
+                            value_to_json(&value.get_item(&k).unwrap_or_default()),
+                        )
+                    })
+                    .collect()
+                })
+                .unwrap_or_default(),
+        ),
+        _ => serde_json::Value::String(value.to_string()),
     }
 }
 

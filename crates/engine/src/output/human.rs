@@ -33,6 +33,7 @@ impl<W: Write> HumanPrinter<W> {
     }
 
     fn line(&mut self, text: &str) {
+        super::redact::absorb_pending(&self.redactor);
         let text = self.redactor.redact(text);
         // A closed pipe (`| head`) is not an error worth reporting.
         let _ = writeln!(self.out, "{text}");

@@ -20,6 +20,7 @@ impl<W: Write> JsonPrinter<W> {
 
 impl<W: Write> EventSink for JsonPrinter<W> {
     fn emit(&mut self, event: &Event) {
+        super::redact::absorb_pending(&self.redactor);
         let line = serde_json::to_string(event)
             .unwrap_or_else(|error| format!("{{\"event\":\"error\",\"message\":\"{error}\"}}"));
         let _ = writeln!(self.out, "{}", self.redactor.redact(&line));

@@ -45,3 +45,11 @@ mod tests {
         assert_eq!(redactor.redact("no change"), "no change");
     }
 }
+
+/// Registers the secrets that lookups recorded during templating since the last call
+/// (`stackbook_template::secrets`). Every printer calls this before it writes.
+pub fn absorb_pending(redactor: &Redactor) {
+    for secret in stackbook_template::secrets::take_pending() {
+        register_secret(redactor, &secret);
+    }
+}

@@ -114,6 +114,7 @@ impl<W: Write> ReportSink<W> {
                 get("ignored")
             ));
         }
+        super::redact::absorb_pending(&self.redactor);
         if let Some(mut out) = self.out.take() {
             let _ = out.write_all(self.redactor.redact(&text).as_bytes());
             let _ = out.flush();
