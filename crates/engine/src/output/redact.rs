@@ -24,6 +24,14 @@ pub fn register_secret(redactor: &Redactor, secret: &str) -> Registration {
     registration
 }
 
+/// Registers the secrets that lookups recorded during templating since the last call
+/// (`stackbook_template::secrets`). Every printer calls this before it writes.
+pub fn absorb_pending(redactor: &Redactor) {
+    for secret in stackbook_template::secrets::take_pending() {
+        register_secret(redactor, &secret);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,13 +51,5 @@ mod tests {
         let redactor = Redactor::new();
         assert_eq!(register_secret(&redactor, "no"), Registration::TooShort);
         assert_eq!(redactor.redact("no change"), "no change");
-    }
-}
-
-/// Registers the secrets that lookups recorded during templating since the last call
-/// (`stackbook_template::secrets`). Every printer calls this before it writes.
-pub fn absorb_pending(redactor: &Redactor) {
-    for secret in stackbook_template::secrets::take_pending() {
-        register_secret(redactor, &secret);
     }
 }
