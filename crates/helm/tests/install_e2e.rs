@@ -1,11 +1,10 @@
 //! End to end: the `kubernetes.core.helm` module through the real engine
-//! against the kube-test-server TEST DOUBLE (spawned as a binary, stopped
-//! on drop), with the real PGO chart — from a local directory and from a
+//! against the kube-test-server TEST DOUBLE (in-process, stopped on drop),
+//! with the real PGO chart — from a local directory and from a
 //! real OCI registry (scripts/setup-registry.sh).
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use stackbook_engine::RunOptions;
 use stackbook_engine::event::{CollectingSink, Event, Status};
@@ -25,60 +24,31 @@ fn pgo_dir() -> PathBuf {
         .unwrap()
 }
 
-/// The kube-test-server binary, running; killed by PID on drop.
+/// The kube-test-server test double (in-process, on its own thread);
+/// stopped on drop. `dir` holds the playbook.
 struct Kts {
-    child: Child,
+    server: kube_test_server::TestServer,
     dir: PathBuf,
 }
 
 impl Kts {
     fn start(name: &str) -> Option<Kts> {
-        let manifest =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../kube-test-server/Cargo.toml");
-        let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .parent()
-            .unwrap()
-            .to_path_buf();
-        let built = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--manifest-path"])
-            .arg(&manifest)
-            .env("CARGO_TARGET_DIR", &target)
-            .status();
-        if !built.is_ok_and(|s| s.success()) {
-            if std::env::var_os("CI").is_some() {
-                panic!("cannot build kube-test-server");
-            }
-            eprintln!("SKIP: cannot build kube-test-server");
-            return None;
-        }
+        let server =
+            kube_test_server::TestServer::start_blocking(kube_test_server::Config::default())
+                .expect("start kube-test-server");
         let dir = std::env::temp_dir().join(format!("sb-helm-e2e-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let kubeconfig = dir.join("kubeconfig");
-        let child = Command::new(target.join("debug/kube-test-server"))
-            .arg("--kubeconfig-out")
-            .arg(&kubeconfig)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let start = Instant::now();
-        while !kubeconfig.exists() && start.elapsed() < Duration::from_secs(20) {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-        Some(Kts { child, dir })
+        Some(Kts { server, dir })
     }
 
     fn kubeconfig(&self) -> PathBuf {
-        self.dir.join("kubeconfig")
+        self.server.kubeconfig_path().unwrap()
     }
 }
 
 impl Drop for Kts {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

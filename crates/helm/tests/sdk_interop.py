@@ -1,0 +1,29 @@
+#!/usr/bin/env python3
+"""Drives the real Helm SDK (helm-python-sdk 0.2.2 = Helm v4.2.3) for
+tests/sdk_interop.rs. Usage:
+  sdk_interop.py KUBECONFIG NAMESPACE ACTION NAME [CHART_DIR VALUES_JSON]
+ACTION: list | history | get_values | install | upgrade | uninstall.
+Prints the SDK's answer as JSON on stdout."""
+import json
+import sys
+
+import helm_python as helm
+
+kubeconfig, ns, action, name = sys.argv[1:5]
+cfg = helm.Config(kubeconfig_path=kubeconfig, namespace=ns)
+if action == "list":
+    out = cfg.list(all_states=True)
+elif action == "history":
+    out = cfg.history(name)
+elif action == "get_values":
+    out = cfg.get_values(name)
+elif action in ("install", "upgrade"):
+    chart = helm.Chart.load(sys.argv[5])
+    values = json.loads(sys.argv[6])
+    fn = cfg.install if action == "install" else cfg.upgrade
+    out = fn(chart, name, values, namespace=ns)
+elif action == "uninstall":
+    out = cfg.uninstall(name)
+else:
+    sys.exit(f"unknown action {action}")
+print(json.dumps(out))

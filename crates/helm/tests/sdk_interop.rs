@@ -1,0 +1,209 @@
+//! Interop with the real Helm SDK (helm-python-sdk 0.2.2 = Helm v4.2.3)
+//! against the kube-test-server TEST DOUBLE: the SDK lists, reads and
+//! upgrades a release stackbook installed, and stackbook upgrades a release
+//! the SDK installed. Needs the oracle venv (`tests/setup-oracle.sh`);
+//! skipped without it unless `CI` is set.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::{Value as Json, json};
+use stackbook_helm::install::{Cluster, InstallRequest, upgrade_install};
+use stackbook_helm::release::Status;
+use stackbook_helm::values::UserValues;
+use stackbook_helm::{Value, load_chart};
+
+const NS: &str = "interop";
+
+fn chart_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/relchart")
+}
+
+fn python() -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.oracle-venv/bin/python");
+    let ok = Command::new(&p)
+        .args(["-c", "import helm_python"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        return Some(p);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "Helm SDK missing: run crates/helm/tests/setup-oracle.sh"
+    );
+    eprintln!("SKIP: Helm SDK not installed (crates/helm/tests/setup-oracle.sh)");
+    None
+}
+
+struct Kts {
+    server: kube_test_server::TestServer,
+}
+
+impl Kts {
+    fn start() -> Kts {
+        let server =
+            kube_test_server::TestServer::start_blocking(kube_test_server::Config::default())
+                .expect("start kube-test-server");
+        Kts { server }
+    }
+}
+
+fn sdk(py: &Path, kc: &Path, action: &str, name: &str, values: Option<Json>) -> Json {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sdk_interop.py");
+    // Helm names its server-side-apply field manager after argv[0] (the
+    // `helm` CLI is "helm", the Python host would be "python"); run the SDK
+    // with argv[0] = "helm" so it behaves like the CLI users run.
+    let site = Command::new(py)
+        .args(["-c", "import site; print(site.getsitepackages()[0])"])
+        .output()
+        .unwrap();
+    let mut cmd = Command::new("bash");
+    cmd.args(["-c", "exec -a helm \"$0\" \"$@\""])
+        .arg(py)
+        .env("PYTHONPATH", String::from_utf8_lossy(&site.stdout).trim())
+        .arg(script)
+        .arg(kc)
+        .args([NS, action, name]);
+    if let Some(v) = values {
+        cmd.arg(chart_dir()).arg(v.to_string());
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "SDK {action}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn install(rt: &tokio::runtime::Runtime, kc: &Path, name: &str, values: &str) -> (bool, i64) {
+    let chart = load_chart(chart_dir()).unwrap();
+    let mut uv = UserValues::new();
+    uv.add_yaml("values", values).unwrap();
+    let values: Value = uv.to_value();
+    rt.block_on(async {
+        let c = Cluster::connect(Some(kc), None).await.unwrap();
+        let req = InstallRequest {
+            name,
+            namespace: NS,
+            chart: &chart,
+            values: &values,
+            create_namespace: true,
+            wait: true,
+            timeout: Duration::from_secs(60),
+            atomic: false,
+            skip_crds: false,
+            dry_run: false,
+        };
+        let out = upgrade_install(&c, &req).await.unwrap();
+        (out.changed, out.release.unwrap().version)
+    })
+}
+
+fn history(rt: &tokio::runtime::Runtime, kc: &Path, name: &str) -> Vec<(i64, Status)> {
+    rt.block_on(async {
+        let c = Cluster::connect(Some(kc), None).await.unwrap();
+        c.history(NS, name).await.unwrap()
+    })
+    .into_iter()
+    .map(|r| (r.version, r.info.status))
+    .collect()
+}
+
+#[test]
+fn sdk_and_stackbook_share_releases() {
+    let Some(py) = python() else { return };
+    let kts = Kts::start();
+    let kc = kts.server.kubeconfig_path().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    // stackbook installs; the SDK lists, reads values, upgrades.
+    assert_eq!(
+        install(&rt, &kc, "sbrel", "greeting: from-stackbook\n"),
+        (true, 1)
+    );
+    let list = sdk(&py, &kc, "list", "", None);
+    let entry = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "sbrel")
+        .unwrap_or_else(|| panic!("SDK does not list sbrel: {list}"));
+    assert_eq!(entry["status"], "deployed", "{entry}");
+    assert_eq!(entry["revision"], 1);
+    assert_eq!(entry["chart_version"], "0.3.1");
+    let values = sdk(&py, &kc, "get_values", "sbrel", None);
+    assert_eq!(values, json!({"greeting": "from-stackbook"}), "{values}");
+    let up = sdk(
+        &py,
+        &kc,
+        "upgrade",
+        "sbrel",
+        Some(json!({"greeting": "from-sdk"})),
+    );
+    assert_eq!(up["revision"], 2, "{up}");
+    assert_eq!(
+        history(&rt, &kc, "sbrel"),
+        [(1, Status::Superseded), (2, Status::Deployed)]
+    );
+    // stackbook sees the SDK's revision as current: same values -> no change.
+    assert_eq!(
+        install(&rt, &kc, "sbrel", "greeting: from-sdk\n"),
+        (false, 2)
+    );
+
+    // The SDK installs; stackbook upgrades; the SDK sees the new revision.
+    sdk(
+        &py,
+        &kc,
+        "install",
+        "sdkrel",
+        Some(json!({"greeting": "hi"})),
+    );
+    assert_eq!(install(&rt, &kc, "sdkrel", "greeting: bye\n"), (true, 2));
+    let h = sdk(&py, &kc, "history", "sdkrel", None);
+    let statuses: Vec<_> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["revision"].as_i64().unwrap(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [(1, "superseded".to_string()), (2, "deployed".to_string())],
+        "{h}"
+    );
+    assert_eq!(
+        sdk(&py, &kc, "get_values", "sdkrel", None),
+        json!({"greeting": "bye"})
+    );
+    // stackbook uninstalls it; the SDK no longer lists it. (The SDK's own
+    // uninstall is not exercised: the test double rejects the protobuf
+    // DeleteOptions body client-go sends when purging release Secrets.)
+    rt.block_on(async {
+        let c = Cluster::connect(Some(&kc), None).await.unwrap();
+        stackbook_helm::install::uninstall(&c, "sdkrel", NS, false)
+            .await
+            .unwrap()
+    });
+    assert!(history(&rt, &kc, "sdkrel").is_empty());
+    let list = sdk(&py, &kc, "list", "", None);
+    assert!(
+        !list
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "sdkrel"),
+        "{list}"
+    );
+}
