@@ -855,7 +855,7 @@ impl Runtime<'_, '_> {
                 return Ok((result, request));
             }
             self.ctx.sink.emit(&Event::Retry {
-                task: task.name.clone().unwrap_or_else(|| task.action.clone()),
+                task: self.display_name(task, inherited, &[host.to_string()]),
                 host: host.to_string(),
                 attempt,
                 retries: retries + 1,
@@ -1293,6 +1293,13 @@ fn censor(result: &ModuleResult) -> Json {
 /// Result fields that identify things rather than carry data; never treated as secrets.
 const IDENTIFYING_FIELDS: &[&str] = &[
     "cmd",
+    // Kubernetes objects in k8s results: only their data can be secret.
+    "metadata",
+    "status",
+    "spec",
+    "conditions",
+    "method",
+    "warnings",
     "kind",
     "apiVersion",
     "api_version",
@@ -1302,7 +1309,6 @@ const IDENTIFYING_FIELDS: &[&str] = &[
     "uid",
     "resourceVersion",
     "creationTimestamp",
-    "method",
     "state",
     "phase",
     "type",
