@@ -233,3 +233,70 @@ fn oci_registry_install() {
         "{r}"
     );
 }
+
+/// `atomic` with a wait that cannot succeed (no simulated controllers, so
+/// the operator Deployment never becomes ready): the module fails, and the
+/// failed install is removed — no release left, pending or otherwise.
+#[test]
+fn atomic_install_rolls_back_on_failed_wait() {
+    let server = kube_test_server::TestServer::start_blocking(
+        kube_test_server::Config::default().controllers(kube_test_server::Controllers::none()),
+    )
+    .unwrap();
+    let kc = server.kubeconfig_path().unwrap();
+    let dir = std::env::temp_dir().join(format!("sb-helm-e2e-atomic-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let chart = pgo_dir().display().to_string();
+    let task = helm_task(&kc, &chart, "        atomic: true\n")
+        .replace("wait_timeout: 2m", "wait_timeout: 1s");
+    let (st, r) = result(&play(&dir, &task, false));
+    assert_eq!(st, Status::Failed, "{r}");
+    let msg = r["msg"].as_str().unwrap();
+    assert!(
+        msg.contains("atomic")
+            && msg.contains("timed out")
+            && msg.contains("Deployment postgres-operator/pgo"),
+        "{msg}"
+    );
+    assert!(history(&kc).is_empty());
+    let deployment = server.object("apps/v1", "Deployment", Some("postgres-operator"), "pgo");
+    assert!(deployment.is_none(), "{deployment:?}");
+    // Without atomic the failed revision stays, marked failed (Helm's behaviour).
+    let task = helm_task(&kc, &chart, "").replace("wait_timeout: 2m", "wait_timeout: 1s");
+    let (st, _) = result(&play(&dir, &task, false));
+    assert_eq!(st, Status::Failed);
+    assert_eq!(history(&kc), [(1, RelStatus::Failed)]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A chart that renders invalid YAML fails before anything is written.
+#[test]
+fn invalid_manifest_leaves_nothing_behind() {
+    let Some(kts) = Kts::start("badyaml") else {
+        return;
+    };
+    let kc = kts.kubeconfig();
+    let chart = kts.dir.join("bad");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: bad\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        chart.join("templates/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata: [unclosed\n",
+    )
+    .unwrap();
+    let (st, r) = result(&play(
+        &kts.dir,
+        &helm_task(&kc, &chart.display().to_string(), ""),
+        false,
+    ));
+    assert_eq!(st, Status::Failed, "{r}");
+    assert!(
+        r["msg"].as_str().unwrap().contains("bad/templates/cm.yaml"),
+        "{r}"
+    );
+    assert!(history(&kc).is_empty());
+}

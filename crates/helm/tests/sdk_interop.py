@@ -6,6 +6,7 @@ ACTION: list | history | get_values | install | upgrade | uninstall.
 Prints the SDK's answer as JSON on stdout."""
 import json
 import sys
+import time
 
 import helm_python as helm
 
@@ -21,7 +22,11 @@ elif action in ("install", "upgrade"):
     chart = helm.Chart.load(sys.argv[5])
     values = json.loads(sys.argv[6])
     fn = cfg.install if action == "install" else cfg.upgrade
-    out = fn(chart, name, values, namespace=ns)
+    extra = {"create_namespace": True} if action == "install" else {}
+    start = time.perf_counter()
+    out = fn(chart, name, values, namespace=ns, **extra)
+    # Time of the action alone (no interpreter or library start-up).
+    out["_elapsed_s"] = time.perf_counter() - start
 elif action == "uninstall":
     out = cfg.uninstall(name)
 else:

@@ -51,6 +51,17 @@ impl Kts {
 }
 
 fn sdk(py: &Path, kc: &Path, action: &str, name: &str, values: Option<Json>) -> Json {
+    sdk_chart(py, kc, action, name, values, &chart_dir())
+}
+
+fn sdk_chart(
+    py: &Path,
+    kc: &Path,
+    action: &str,
+    name: &str,
+    values: Option<Json>,
+    chart: &Path,
+) -> Json {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sdk_interop.py");
     // Helm names its server-side-apply field manager after argv[0] (the
     // `helm` CLI is "helm", the Python host would be "python"); run the SDK
@@ -67,7 +78,7 @@ fn sdk(py: &Path, kc: &Path, action: &str, name: &str, values: Option<Json>) -> 
         .arg(kc)
         .args([NS, action, name]);
     if let Some(v) = values {
-        cmd.arg(chart_dir()).arg(v.to_string());
+        cmd.arg(chart).arg(v.to_string());
     }
     let out = cmd.output().unwrap();
     assert!(
@@ -79,7 +90,17 @@ fn sdk(py: &Path, kc: &Path, action: &str, name: &str, values: Option<Json>) -> 
 }
 
 fn install(rt: &tokio::runtime::Runtime, kc: &Path, name: &str, values: &str) -> (bool, i64) {
-    let chart = load_chart(chart_dir()).unwrap();
+    install_chart(rt, kc, name, values, &chart_dir())
+}
+
+fn install_chart(
+    rt: &tokio::runtime::Runtime,
+    kc: &Path,
+    name: &str,
+    values: &str,
+    dir: &Path,
+) -> (bool, i64) {
+    let chart = load_chart(dir).unwrap();
     let mut uv = UserValues::new();
     uv.add_yaml("values", values).unwrap();
     let values: Value = uv.to_value();
@@ -205,5 +226,36 @@ fn sdk_and_stackbook_share_releases() {
             .iter()
             .any(|r| r["name"] == "sdkrel"),
         "{list}"
+    );
+}
+
+/// Benchmark (run with `--ignored --nocapture`): installing the real PGO
+/// chart from a local directory into the test double, stackbook vs the Helm
+/// SDK in the same run, no wait. stackbook's time includes loading and
+/// rendering the chart; the SDK's is its install action alone.
+#[test]
+#[ignore]
+fn bench_pgo_install_vs_sdk() {
+    let Some(py) = python() else { return };
+    // One fresh server each: PGO's cluster-scoped objects have fixed names.
+    let (ours_server, sdk_server) = (Kts::start(), Kts::start());
+    let kc = ours_server.server.kubeconfig_path().unwrap();
+    let sdk_kc = sdk_server.server.kubeconfig_path().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let pgo = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/charts/pgo")
+        .canonicalize()
+        .unwrap();
+    let t = std::time::Instant::now();
+    assert_eq!(install_chart(&rt, &kc, "pgo-sb", "{}\n", &pgo), (true, 1));
+    let ours = t.elapsed().as_secs_f64();
+    let out = sdk_chart(&py, &sdk_kc, "install", "pgo-sdk", Some(json!({})), &pgo);
+    let theirs = out["_elapsed_s"].as_f64().unwrap();
+    eprintln!(
+        "PGO install into kube-test-server: stackbook {ours:.3}s, Helm SDK {theirs:.3}s, ratio {:.2}x",
+        theirs / ours
     );
 }
