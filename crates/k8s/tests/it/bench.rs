@@ -5,7 +5,7 @@
 //!
 //! ```sh
 //! scripts/setup-kubectl.sh   # once, as root
-//! CARGO_TARGET_DIR=/work/target-k8s cargo test --release --test it bench -- --ignored --nocapture
+//! cargo test --release --test it bench -- --ignored --nocapture
 //! ```
 
 use std::path::Path;
@@ -97,7 +97,8 @@ fn kubectl_apply(kubeconfig: &Path, file: &Path) -> (Duration, usize, bool, Stri
     let started = Instant::now();
     let output = Command::new("kubectl")
         .env("KUBECONFIG", kubeconfig)
-        .env("HOME", kubeconfig.parent().unwrap_or(Path::new("/tmp")))
+        // kubectl caches discovery under $HOME/.kube: keep it beside the server's kubeconfig.
+        .env("HOME", kubeconfig.parent().unwrap_or(&std::env::temp_dir()))
         // --validate=false: the test server's /openapi/v3 does not list CRD groups, so kubectl's
         // validation check for the PostgresCluster falls back to /openapi/v2 (404) and aborts.
         .args([
