@@ -480,6 +480,9 @@ pub struct InstallRequest<'a> {
     pub skip_crds: bool,
     /// Render and compare only; write nothing (`--check`).
     pub dry_run: bool,
+    /// Keep at most this many revisions (`history_max`); older records are
+    /// deleted after a successful install/upgrade. `None` keeps all.
+    pub max_history: Option<usize>,
 }
 
 /// The result of an action.

@@ -172,7 +172,7 @@ impl Module for Helm {
 }
 
 fn run(context: &ModuleContext<'_>, a: HelmArgs) -> Result<ModuleResult, String> {
-    let _ = (a.force, a.history_max);
+    let _ = a.force;
     let name = a.name.ok_or("missing required arguments: name")?;
     let namespace = a
         .release_namespace
@@ -273,6 +273,7 @@ fn run(context: &ModuleContext<'_>, a: HelmArgs) -> Result<ModuleResult, String>
                     atomic: a.atomic.unwrap_or(false),
                     skip_crds: a.skip_crds.unwrap_or(false),
                     dry_run: context.check_mode,
+                    max_history: a.history_max.and_then(|m| usize::try_from(m).ok()),
                 };
                 let out = install::upgrade_install(&cluster, &req).await.map_err(|e| e.to_string())?;
                 Ok(result(context, &out, &name, &namespace))

@@ -4,7 +4,7 @@
 //! real OCI registry (scripts/setup-registry.sh).
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use stackbook_engine::RunOptions;
 use stackbook_engine::event::{CollectingSink, Event, Status};

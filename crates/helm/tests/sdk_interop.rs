@@ -117,6 +117,7 @@ fn install_chart(
             atomic: false,
             skip_crds: false,
             dry_run: false,
+            max_history: None,
         };
         let out = upgrade_install(&c, &req).await.unwrap();
         (out.changed, out.release.unwrap().version)
@@ -267,6 +268,7 @@ fn bench_pgo_install_vs_sdk() {
             atomic: false,
             skip_crds: false,
             dry_run: false,
+            max_history: None,
         };
         let out = upgrade_install(&c, &req).await.unwrap();
         (out.changed, connected)
