@@ -633,6 +633,13 @@ pub async fn upgrade_install(
                 "Install complete".into()
             };
             cluster.store(&rel, false).await?;
+            if let Some(max) = req.max_history.filter(|m| *m > 0) {
+                let all = cluster.history(req.namespace, req.name).await?;
+                let excess = all.len().saturating_sub(max);
+                for old in all.iter().filter(|r| r.version != rel.version).take(excess) {
+                    cluster.forget(old).await?;
+                }
+            }
             Ok(Outcome {
                 changed: true,
                 release: Some(rel),

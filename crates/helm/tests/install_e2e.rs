@@ -162,6 +162,47 @@ fn local_chart_install_rerun_upgrade_check_uninstall() {
         [(1, RelStatus::Superseded), (2, RelStatus::Deployed)]
     );
 
+    // Rollback to revision 1 is a new revision 3 with revision 1's values.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let rolled = rt.block_on(async {
+        let c = Cluster::connect(Some(&kc), None).await.unwrap();
+        stackbook_helm::install::rollback(
+            &c,
+            "pgo",
+            "postgres-operator",
+            1,
+            Duration::from_secs(60),
+            true,
+        )
+        .await
+        .unwrap()
+    });
+    let rel = rolled.release.unwrap();
+    assert_eq!(
+        (rel.version, rel.info.description.as_str()),
+        (3, "Rollback to 1")
+    );
+    assert_eq!(rel.config, serde_json::json!({"debug": false}));
+    assert_eq!(
+        history(&kc),
+        [
+            (1, RelStatus::Superseded),
+            (2, RelStatus::Superseded),
+            (3, RelStatus::Deployed)
+        ]
+    );
+    // history_max trims old records after an upgrade.
+    let trimmed = "        history_max: 2\n        values:\n          debug: true\n";
+    let (st, r) = result(&play(&kts.dir, &helm_task(&kc, &chart, trimmed), false));
+    assert_eq!(st, Status::Changed, "{r}");
+    assert_eq!(
+        history(&kc),
+        [(3, RelStatus::Superseded), (4, RelStatus::Deployed)]
+    );
+
     // Uninstall removes the release Secrets; a second uninstall is ok.
     let absent = "        release_state: absent\n";
     let (st, r) = result(&play(&kts.dir, &helm_task(&kc, &chart, absent), false));
