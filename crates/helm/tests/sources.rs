@@ -200,8 +200,13 @@ fn oci_basic_auth_from_docker_config() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// A static HTTP repository: serves files from memory, requires basic auth,
-/// counts requests; stopped on drop.
+/// A response: status line, extra headers, body.
+type Reply = (String, Vec<(String, String)>, Vec<u8>);
+/// Request path and `Authorization` header ("" when absent) to a reply.
+type Handler = Arc<dyn Fn(&str, &str) -> Reply + Send + Sync>;
+
+/// A tiny HTTP/1.1 server on loopback (one request per connection), counting
+/// requests; stopped on drop.
 struct StaticRepo {
     addr: String,
     hits: Arc<AtomicUsize>,
@@ -210,23 +215,36 @@ struct StaticRepo {
 }
 
 impl StaticRepo {
+    /// Serves `files`, requiring basic auth `auth` (user:password).
     fn start(files: Vec<(String, Vec<u8>)>, auth: &str) -> StaticRepo {
+        let expected = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(auth)
+        );
+        StaticRepo::start_with(Arc::new(move |path: &str, authz: &str| {
+            if authz != expected {
+                return ("401 Unauthorized".into(), vec![], b"auth required".to_vec());
+            }
+            match files.iter().find(|(p, _)| p == path) {
+                Some((_, b)) => ("200 OK".into(), vec![], b.clone()),
+                None => ("404 Not Found".into(), vec![], b"not found".to_vec()),
+            }
+        }))
+    }
+
+    fn start_with(handler: Handler) -> StaticRepo {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap().to_string();
         let hits = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let expected = format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(auth)
-        );
         let (h, s) = (hits.clone(), stop.clone());
         let thread = std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         h.fetch_add(1, Ordering::Relaxed);
-                        serve(stream, &files, &expected);
+                        serve(stream, &handler);
                     }
                     Err(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
                 }
@@ -250,7 +268,7 @@ impl Drop for StaticRepo {
     }
 }
 
-fn serve(stream: TcpStream, files: &[(String, Vec<u8>)], expected_auth: &str) {
+fn serve(stream: TcpStream, handler: &Handler) {
     stream.set_nonblocking(false).ok();
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut line = String::new();
@@ -258,31 +276,116 @@ fn serve(stream: TcpStream, files: &[(String, Vec<u8>)], expected_auth: &str) {
         return;
     }
     let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
-    let mut authorized = false;
+    let mut authz = String::new();
     loop {
         let mut h = String::new();
         if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
             break;
         }
-        if h.to_ascii_lowercase().starts_with("authorization:") && h[14..].trim() == expected_auth {
-            authorized = true;
+        if h.to_ascii_lowercase().starts_with("authorization:") {
+            authz = h[14..].trim().to_string();
         }
     }
+    let (status, headers, body) = handler(&path, &authz);
     let mut out = stream;
-    let (status, body): (&str, Vec<u8>) = if !authorized {
-        ("401 Unauthorized", b"auth required".to_vec())
-    } else if let Some((_, b)) = files.iter().find(|(p, _)| *p == path) {
-        ("200 OK", b.clone())
-    } else {
-        ("404 Not Found", b"not found".to_vec())
-    };
-    let _ = write!(
-        out,
-        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+    let mut head = format!(
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",
         body.len()
     );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = out.write_all(head.as_bytes());
     let _ = out.write_all(&body);
     let _ = out.read(&mut [0u8; 0]);
+}
+
+/// Bearer-token auth (the flow of Docker Hub, GHCR, Harbor): the registry
+/// answers 401 with a challenge, the token service wants basic auth, the
+/// token opens the manifest; a blob whose bytes do not match its digest is
+/// rejected.
+#[test]
+fn oci_bearer_token_flow_and_blob_digest_check() {
+    let (archive, _, version) = package_dir(&pgo_dir()).unwrap();
+    let good = source::sha256_digest(&archive);
+    let manifest = |layer_digest: &str| {
+        serde_json::json!({
+            "schemaVersion": 2,
+            "config": {"mediaType": source::HELM_CONFIG_MEDIA_TYPE, "digest": "sha256:00", "size": 2},
+            "layers": [{"mediaType": source::HELM_CHART_MEDIA_TYPE, "digest": layer_digest, "size": archive.len()}],
+        })
+        .to_string()
+        .into_bytes()
+    };
+    let (good_manifest, bad_manifest) = (
+        manifest(&good),
+        manifest(&format!("sha256:{}", "1".repeat(64))),
+    );
+    let addr = Arc::new(std::sync::Mutex::new(String::new()));
+    let a2 = addr.clone();
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("robot:tok")
+    );
+    let archive2 = archive.clone();
+    let v2 = version.clone();
+    let server = StaticRepo::start_with(Arc::new(move |path: &str, authz: &str| {
+        let host = a2.lock().unwrap().clone();
+        if path.starts_with("/token?") {
+            return if authz == basic && path.contains("scope=repository%3Acharts%2Fpgo%3Apull") {
+                ("200 OK".into(), vec![], br#"{"token":"t0k3n"}"#.to_vec())
+            } else {
+                ("401 Unauthorized".into(), vec![], vec![])
+            };
+        }
+        if authz != "Bearer t0k3n" {
+            let challenge = format!(
+                r#"Bearer realm="http://{host}/token",service="{host}",scope="repository:charts/pgo:pull""#
+            );
+            return (
+                "401 Unauthorized".into(),
+                vec![("WWW-Authenticate".into(), challenge)],
+                vec![],
+            );
+        }
+        if path == format!("/v2/charts/pgo/manifests/{v2}") {
+            ("200 OK".into(), vec![], good_manifest.clone())
+        } else if path == "/v2/charts/pgo/manifests/6.6.6" {
+            ("200 OK".into(), vec![], bad_manifest.clone())
+        } else if path.starts_with("/v2/charts/pgo/blobs/") {
+            ("200 OK".into(), vec![], archive2.clone())
+        } else {
+            ("404 Not Found".into(), vec![], vec![])
+        }
+    }));
+    *addr.lock().unwrap() = server.addr.clone();
+    let dir = tmp("bearer");
+    let o = FetchOptions {
+        credentials: Some(Credentials {
+            username: "robot".into(),
+            password: "tok".into(),
+        }),
+        ..opts(&dir.join("cache"))
+    };
+    let r = ChartRef::parse(&format!("oci://{}/charts/pgo", server.addr)).unwrap();
+    let rt = rt();
+    let f = rt.block_on(source::fetch(&r, &version, &o)).unwrap();
+    assert_eq!(f.archive, archive);
+    let e = rt.block_on(source::fetch(&r, "6.6.6", &o)).unwrap_err();
+    assert!(matches!(e, SourceError::DigestMismatch { .. }), "{e}");
+    // Wrong robot password: the token service refuses.
+    let bad = FetchOptions {
+        credentials: Some(Credentials {
+            username: "robot".into(),
+            password: "x".into(),
+        }),
+        ..opts(&dir.join("cache2"))
+    };
+    let e = rt.block_on(source::fetch(&r, &version, &bad)).unwrap_err();
+    assert!(matches!(e, SourceError::Auth { .. }), "{e}");
+    assert!(e.to_string().contains("/token"), "{e}");
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
