@@ -90,8 +90,8 @@ struct HelmArgs {
         default
     )]
     kubeconfig: Option<String>,
-    #[serde(deserialize_with = "args::string_opt", default)]
-    context: Option<String>,
+    #[serde(alias = "context", deserialize_with = "args::string_opt", default)]
+    kube_context: Option<String>,
     #[serde(default, deserialize_with = "args::bool_opt")]
     update_repo_cache: Option<bool>,
     #[serde(default, deserialize_with = "args::bool_opt")]
@@ -192,7 +192,7 @@ fn run(context: &ModuleContext<'_>, a: HelmArgs) -> Result<ModuleResult, String>
     let rt = runtime()?;
     match state.as_str() {
         "absent" => rt.block_on(async {
-            let cluster = Cluster::connect(kubeconfig.as_deref(), a.context.as_deref())
+            let cluster = Cluster::connect(kubeconfig.as_deref(), a.kube_context.as_deref())
                 .await
                 .map_err(|e| e.to_string())?;
             let out = install::uninstall(&cluster, &name, &namespace, context.check_mode)
@@ -261,7 +261,7 @@ fn run(context: &ModuleContext<'_>, a: HelmArgs) -> Result<ModuleResult, String>
                 if !version.is_empty() && matches!(reference, ChartRef::Local(_)) && chart.version != version && crate::source::oci::is_exact_version(&version) {
                     return Err(format!("chart {chart_ref} has version {}, not the requested {version}", chart.version));
                 }
-                let cluster = Cluster::connect(kubeconfig.as_deref(), a.context.as_deref()).await.map_err(|e| e.to_string())?;
+                let cluster = Cluster::connect(kubeconfig.as_deref(), a.kube_context.as_deref()).await.map_err(|e| e.to_string())?;
                 let req = InstallRequest {
                     name: &name,
                     namespace: &namespace,
