@@ -341,3 +341,39 @@ fn invalid_manifest_leaves_nothing_behind() {
     );
     assert!(history(&kc).is_empty());
 }
+
+/// Argument errors are reported before anything connects.
+#[test]
+fn bad_arguments_fail_clearly() {
+    let dir = std::env::temp_dir().join(format!("sb-helm-e2e-args-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (args, want) in [
+        (
+            "name: x\n        release_namespace: y\n        chart_ref: ./c\n        bogus: 1\n",
+            "bogus",
+        ),
+        (
+            "release_namespace: y\n        chart_ref: ./c\n",
+            "missing required arguments: name",
+        ),
+        (
+            "name: x\n        release_namespace: y\n        release_state: gone\n",
+            "present, absent",
+        ),
+        (
+            "name: x\n        release_namespace: y\n        chart_ref: ./c\n        wait_timeout: 10 minutes\n",
+            "wait_timeout",
+        ),
+        (
+            "name: x\n        release_namespace: y\n        chart_ref: oci://h/Bad\n",
+            "oci://h/Bad",
+        ),
+    ] {
+        let task = format!("    - name: t\n      kubernetes.core.helm:\n        {args}");
+        let (st, r) = result(&play(&dir, &task, false));
+        assert_eq!(st, Status::Failed, "{args}: {r}");
+        let msg = r["msg"].as_str().unwrap_or_default();
+        assert!(msg.contains(want), "{args}: {msg}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
