@@ -30,9 +30,74 @@ use crate::install::{self, Cluster, InstallRequest, Outcome};
 use crate::source::{self, ChartRef, FetchOptions};
 use crate::values::{SetMode, UserValues};
 
-/// Registers `kubernetes.core.helm` and its alias `helm`.
+/// Registers `kubernetes.core.helm` (alias `helm`) and
+/// `kubernetes.core.helm_info` (alias `helm_info`).
 pub fn register(registry: &mut Registry) {
     registry.register("kubernetes.core.helm", &["helm"], Arc::new(Helm), false);
+    registry.register(
+        "kubernetes.core.helm_info",
+        &["helm_info"],
+        Arc::new(HelmInfo),
+        false,
+    );
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HelmInfoArgs {
+    #[serde(alias = "release_name", deserialize_with = "args::string_opt", default)]
+    name: Option<String>,
+    #[serde(alias = "namespace", deserialize_with = "args::string_opt", default)]
+    release_namespace: Option<String>,
+    #[serde(
+        alias = "kubeconfig_path",
+        deserialize_with = "args::string_opt",
+        default
+    )]
+    kubeconfig: Option<String>,
+    #[serde(alias = "context", deserialize_with = "args::string_opt", default)]
+    kube_context: Option<String>,
+}
+
+/// `kubernetes.core.helm_info`: the release's current revision (never changes anything).
+pub struct HelmInfo;
+
+impl Module for HelmInfo {
+    fn run(&self, context: &ModuleContext<'_>, args: Json) -> ModuleResult {
+        let a: HelmInfoArgs = match parse_args("kubernetes.core.helm_info", args) {
+            Ok(a) => a,
+            Err(f) => return f,
+        };
+        let info = || -> Result<ModuleResult, String> {
+            let name = a.name.clone().ok_or("missing required arguments: name")?;
+            let namespace = a
+                .release_namespace
+                .clone()
+                .ok_or("missing required arguments: release_namespace")?;
+            let kubeconfig = a.kubeconfig.clone().map(PathBuf::from);
+            let history = runtime()?.block_on(async {
+                let c = Cluster::connect(kubeconfig.as_deref(), a.kube_context.as_deref())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                c.history(&namespace, &name)
+                    .await
+                    .map_err(|e| e.to_string())
+            })?;
+            let current = history
+                .iter()
+                .rev()
+                .find(|r| r.info.status == crate::release::Status::Deployed)
+                .or(history.last());
+            let out = Outcome {
+                changed: false,
+                release: current.cloned(),
+                before_manifest: String::new(),
+                warnings: Vec::new(),
+            };
+            Ok(result(context, &out, &name, &namespace))
+        };
+        info().unwrap_or_else(failed)
+    }
 }
 
 fn runtime() -> Result<&'static tokio::runtime::Runtime, String> {

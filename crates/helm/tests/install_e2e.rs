@@ -132,6 +132,14 @@ fn local_chart_install_rerun_upgrade_check_uninstall() {
     assert_eq!(r["status"]["chart"], "pgo-5.8.5");
     assert_eq!(r["status"]["values"], serde_json::json!({"debug": false}));
     assert_eq!(history(&kc), [(1, RelStatus::Deployed)]);
+    let info = format!(
+        "    - name: info\n      helm_info:\n        name: pgo\n        release_namespace: postgres-operator\n        kubeconfig: {}\n",
+        kc.display()
+    );
+    let (st, r) = result(&play(&kts.dir, &info, false));
+    assert_eq!(st, Status::Ok, "{r}");
+    assert_eq!(r["status"]["status"], "deployed", "{r}");
+    assert_eq!(r["status"]["revision"], "1");
     eprintln!("install PGO (local chart, wait) took {install_time:?}");
 
     // Identical second run: ok, no new revision.
