@@ -8,14 +8,21 @@ cd "$root"
 
 teardown() {
   crates/backups/tests/teardown-fixture.sh >/dev/null 2>&1 || true
+  crates/helm/scripts/teardown-registry.sh >/dev/null 2>&1 || true
 }
 trap teardown EXIT
 
-# Tools some tests call (each setup script is idempotent and skips what is present).
-for setup in crates/*/scripts/setup*.sh; do
-  [ -x "$setup" ] || continue
+# Tools some tests call. Each setup script is idempotent and skips what is present:
+# kubectl, the age CLI, ansible-core (the oracle venv), moto for the secret lookups,
+# Helm's SDK (helm-python-sdk) and a local OCI registry (Debian docker-registry).
+for setup in crates/kube-test-server/scripts/setup-kubectl.sh \
+             crates/k8s/scripts/setup-kubectl.sh \
+             crates/secrets/scripts/setup-oracles.sh \
+             crates/lookups/scripts/setup.sh \
+             crates/helm/tests/setup-oracle.sh \
+             crates/helm/scripts/setup-registry.sh; do
   echo "== setup: $setup"
-  "$setup"
+  bash "$setup" >/dev/null
 done
 
 # A real pgBackRest repository in a local S3 server (moto behind stunnel TLS), for the

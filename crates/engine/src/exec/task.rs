@@ -242,6 +242,10 @@ impl Runtime<'_, '_> {
                     let notify = task.keywords.notify.clone();
                     self.host(target).notified.extend(notify);
                 }
+                if status == Status::Unreachable {
+                    // Leaves the play; counted as unreachable, not failed.
+                    self.host(target).failed = true;
+                }
                 if status == Status::Failed && !ignored {
                     any_failed = true;
                     let state = self.host(target);
@@ -1242,7 +1246,11 @@ fn skipped_outcome(false_condition: &Json) -> HostOutcome {
 }
 
 fn status_of(result: &ModuleResult) -> Status {
-    if result.get("failed").and_then(Json::as_bool) == Some(true) {
+    // A module that could not reach its target (a Kubernetes API server) says so; the host
+    // leaves the play and the run exits 4, as ansible-playbook does for unreachable hosts.
+    if result.get("unreachable").and_then(Json::as_bool) == Some(true) {
+        Status::Unreachable
+    } else if result.get("failed").and_then(Json::as_bool) == Some(true) {
         Status::Failed
     } else if result.get("skipped").and_then(Json::as_bool) == Some(true) {
         Status::Skipped

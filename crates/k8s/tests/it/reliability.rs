@@ -94,8 +94,8 @@ fn unreachable_cluster_marks_the_host_unreachable_naming_server_and_kubeconfig()
         "{msg}"
     );
     assert!(msg.contains("dead.kubeconfig"), "{msg}");
-    // The engine maps failed results to exit 2 until it honours `unreachable: true` (exit 4).
-    assert!(matches!(run.code as i32, 2 | 4), "{:?}", run.code);
+    // An unreachable cluster makes the host unreachable: exit 4, as ansible-playbook.
+    assert_eq!(run.code as i32, 4, "{:?}", run.code);
 }
 
 #[test]
