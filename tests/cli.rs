@@ -667,3 +667,23 @@ fn values_from_the_url_lookup_are_secrets_everywhere() {
         CANARY
     );
 }
+
+#[test]
+fn diff_mode_shows_a_unified_diff_of_changed_files() {
+    let scratch = Scratch::new("diff");
+    scratch.write("conf.txt", "a=1\nb=2\n");
+    scratch.write(
+        "site.yml",
+        &format!("{HEADER}    - copy:\n        dest: \"{{{{ playbook_dir }}}}/conf.txt\"\n        content: \"a=1\\nb=3\\n\"\n"),
+    );
+    let output = scratch.play("site.yml", &["--diff", "--check"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("--- before: "), "{stdout}");
+    assert!(stdout.contains("-b=2\n+b=3\n"), "{stdout}");
+    // --check wrote nothing.
+    assert_eq!(
+        std::fs::read_to_string(scratch.dir.join("conf.txt")).expect("file"),
+        "a=1\nb=2\n"
+    );
+}

@@ -57,6 +57,50 @@ impl<W: Write> HumanPrinter<W> {
         self.line(&format!("\n{title} {}", "*".repeat(stars)));
     }
 
+    /// `--diff`: modules put Ansible-shaped `diff` entries (`before`, `after`, and headers;
+    /// one or a list) in their result; they are shown as unified diffs before the status line.
+    fn diff(&mut self, result: &Json) {
+        let entries: Vec<&Json> = match result.get("diff") {
+            Some(Json::Array(items)) => items.iter().collect(),
+            Some(entry @ Json::Object(_)) => vec![entry],
+            _ => return,
+        };
+        for entry in entries {
+            let text = |key: &str| {
+                entry
+                    .get(key)
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let (before, after) = (text("before"), text("after"));
+            if before == after {
+                continue;
+            }
+            let before_header = entry
+                .get("before_header")
+                .and_then(Json::as_str)
+                .unwrap_or("before");
+            let after_header = entry
+                .get("after_header")
+                .and_then(Json::as_str)
+                .unwrap_or("after");
+            let diff = similar::TextDiff::from_lines(&before, &after);
+            let unified = diff
+                .unified_diff()
+                .context_radius(3)
+                .header(
+                    &format!("before: {before_header}"),
+                    &format!("after: {after_header}"),
+                )
+                .to_string();
+            for line in unified.lines() {
+                self.line(line);
+            }
+            self.line("");
+        }
+    }
+
     fn shows_result(&self, status: Status) -> bool {
         self.verbosity > 0
             || self.current_action == "ansible.builtin.debug"
@@ -119,6 +163,7 @@ impl<W: Write> EventSink for HumanPrinter<W> {
                 result,
                 ..
             } => {
+                self.diff(result);
                 let label = item_label(label);
                 let text = match status {
                     Status::Failed => format!(
@@ -152,6 +197,7 @@ impl<W: Write> EventSink for HumanPrinter<W> {
                 result,
                 ..
             } => {
+                self.diff(result);
                 let is_loop = result.get("results").is_some();
                 let text = match status {
                     Status::Failed => format!(
