@@ -39,64 +39,11 @@ pub struct K8sExec;
 
 const NAME: &str = "kubernetes.core.k8s_exec";
 
-/// Splits a command line into words: whitespace separates, single and double quotes group,
-/// backslash escapes outside single quotes. Unbalanced quotes are an error.
+/// Splits a command line into words the way the `command` module does (Python's
+/// `shlex.split`: quotes group, backslashes escape, no expansion).
 pub fn split_words(line: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(other) => current.push(other),
-                        None => return Err(format!("unbalanced single quote in command: {line}")),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(escaped) => current.push(escaped),
-                            None => return Err(format!("trailing backslash in command: {line}")),
-                        },
-                        Some(other) => current.push(other),
-                        None => return Err(format!("unbalanced double quote in command: {line}")),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                match chars.next() {
-                    Some(escaped) => current.push(escaped),
-                    None => return Err(format!("trailing backslash in command: {line}")),
-                }
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut current));
-                    in_word = false;
-                }
-            }
-            other => {
-                in_word = true;
-                current.push(other);
-            }
-        }
-    }
-    if in_word {
-        words.push(current);
-    }
-    Ok(words)
+    stackbook_engine::modules::command::shell_words(line)
 }
-
 fn command_words(command: &Json) -> Result<Vec<String>, String> {
     match command {
         Json::String(line) => split_words(line),

@@ -224,7 +224,8 @@ fn lines(text: &str) -> Json {
 }
 
 /// Splits a command line like Python's `shlex.split` (quotes and backslashes, no expansion).
-fn shell_words(line: &str) -> Result<Vec<String>, String> {
+/// Shared by every module that takes a command line (`command`, `k8s_exec`).
+pub fn shell_words(line: &str) -> Result<Vec<String>, String> {
     let mut words = Vec::new();
     let mut current = String::new();
     let mut in_word = false;
