@@ -19,53 +19,11 @@ fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance")
 }
 
-/// POSIX-like word splitting (quotes and backslashes, no expansion), as `shlex.split`.
+/// POSIX-like word splitting (quotes and backslashes, no expansion), as `shlex.split`: the
+/// same splitter the `command` module uses.
 fn split_words(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut in_word = false;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                for next in chars.by_ref() {
-                    if next == '\'' {
-                        break;
-                    }
-                    current.push(next);
-                }
-            }
-            '"' => {
-                in_word = true;
-                while let Some(next) = chars.next() {
-                    match next {
-                        '"' => break,
-                        '\\' => current.extend(chars.next()),
-                        other => current.push(other),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                current.extend(chars.next());
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut current));
-                    in_word = false;
-                }
-            }
-            c => {
-                in_word = true;
-                current.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(current);
-    }
-    words
+    stackbook_engine::modules::command::shell_words(text)
+        .unwrap_or_else(|error| panic!("bad header: {error}"))
 }
 
 fn header(text: &str, key: &str) -> String {
