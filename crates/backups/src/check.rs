@@ -59,6 +59,22 @@ impl CheckError {
     pub fn is_wrong_passphrase(&self) -> bool {
         matches!(self, Self::Inspect { source, .. } if source.is_wrong_passphrase())
     }
+
+    /// True when the store could not be reached or did not answer in time (connection refused,
+    /// DNS, timeout): the repository host is unreachable, like an unreachable inventory host.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            Self::Inspect { source, .. } if matches!(
+                source.as_ref(),
+                InspectError::Store {
+                    source: crate::store::StoreError::Unreachable { .. }
+                        | crate::store::StoreError::Timeout { .. },
+                    ..
+                }
+            )
+        )
+    }
 }
 
 /// A judged repository.

@@ -31,6 +31,9 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_ERROR: i32 = 1;
 /// Exit code: a requested guard refused.
 pub const EXIT_REFUSED: i32 = 2;
+/// Exit code: the S3 endpoint could not be reached in time (as `ansible-playbook` exits for an
+/// unreachable host).
+pub const EXIT_UNREACHABLE: i32 = 4;
 
 /// Output formats of `stackbook backups`.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
@@ -166,7 +169,11 @@ fn run_inner(
     let secrets = secrets_of(&resolved);
     let outcome = match check_blocking(&resolved, target) {
         Ok(o) => o,
-        Err(e) => return fail(out, err, scrub_str(&e.to_string(), &secrets)),
+        Err(e) => {
+            let unreachable = e.is_unreachable();
+            let code = fail(out, err, scrub_str(&e.to_string(), &secrets));
+            return if unreachable { EXIT_UNREACHABLE } else { code };
+        }
     };
     let refused = (args.check_init && !outcome.init.is_allow())
         || (args.check_restore && !outcome.restore.is_allow());

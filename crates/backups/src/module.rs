@@ -254,6 +254,9 @@ impl Module for PgbackrestInfo {
                     "wrong_passphrase".into(),
                     Json::Bool(e.is_wrong_passphrase()),
                 );
+                if e.is_unreachable() {
+                    result.insert("unreachable".into(), Json::Bool(true));
+                }
                 return result;
             }
         };

@@ -104,7 +104,7 @@ pub fn plan(
         .filter(|r| r.get("s3").is_some())
         .map(|r| RepoRequest {
             s3_conf: Some(conf_or_empty(s3_conf)),
-            global: global.clone(),
+            global: with_default_path(global.clone(), r),
             repo_spec: Some(r.clone()),
             ..RepoRequest::default()
         })
@@ -115,6 +115,87 @@ pub fn plan(
         });
     }
     Ok(Plan::Init(requests))
+}
+
+/// An in-place restore (`spec.backups.pgbackrest.restore` with `enabled: true`) of an existing
+/// cluster: PGO restores from the repository named by `repoName` of the cluster itself.
+pub fn in_place_restore_plan(object: &Json, s3_conf: Option<&Secret>) -> Result<Plan, ConfigError> {
+    let pgbackrest = object.pointer("/spec/backups/pgbackrest");
+    let restore = pgbackrest.and_then(|p| p.get("restore"));
+    repo_restore_plan(
+        pgbackrest,
+        restore,
+        "spec.backups.pgbackrest.restore",
+        s3_conf,
+    )
+}
+
+/// A clone (`dataSource.postgresCluster`) of the live `source` cluster: PGO restores from the
+/// source's repository named by `repoName`; `s3_conf` is the source's configuration text.
+pub fn clone_plan(
+    source: &Json,
+    data_source: &Json,
+    s3_conf: Option<&Secret>,
+) -> Result<Plan, ConfigError> {
+    repo_restore_plan(
+        source.pointer("/spec/backups/pgbackrest"),
+        Some(data_source),
+        "dataSource.postgresCluster",
+        s3_conf,
+    )
+}
+
+/// A restore from the repository `request.repoName` of the cluster whose `backups.pgbackrest`
+/// is `pgbackrest`, with `request.options`.
+fn repo_restore_plan(
+    pgbackrest: Option<&Json>,
+    request: Option<&Json>,
+    field: &'static str,
+    s3_conf: Option<&Secret>,
+) -> Result<Plan, ConfigError> {
+    let repo_name = request
+        .and_then(|r| r.get("repoName"))
+        .and_then(Json::as_str)
+        .ok_or_else(|| ConfigError::Invalid {
+            field,
+            detail: "repoName is required (the repository to restore from)".to_owned(),
+        })?;
+    let repo = pgbackrest
+        .and_then(|p| p.get("repos"))
+        .and_then(Json::as_array)
+        .and_then(|repos| {
+            repos
+                .iter()
+                .find(|r| r.get("name").and_then(Json::as_str) == Some(repo_name))
+        })
+        .ok_or_else(|| ConfigError::Invalid {
+            field,
+            detail: format!(
+                "repoName {repo_name} is not one of the cluster's backups.pgbackrest.repos"
+            ),
+        })?;
+    if repo.get("s3").is_none() {
+        return Ok(Plan::Skip {
+            reason: format!("{repo_name} is not an S3 repository"),
+        });
+    }
+    let options: Vec<&str> = request
+        .and_then(|r| r.get("options"))
+        .and_then(Json::as_array)
+        .map(|o| o.iter().filter_map(Json::as_str).collect())
+        .unwrap_or_default();
+    Ok(Plan::Restore {
+        request: Box::new(RepoRequest {
+            s3_conf: Some(conf_or_empty(s3_conf)),
+            global: with_default_path(
+                global_options(pgbackrest.and_then(|p| p.get("global")))?,
+                repo,
+            ),
+            repo_spec: Some(repo.clone()),
+            ..RepoRequest::default()
+        }),
+        target: restore_target(&options)?,
+    })
 }
 
 /// PGO configures pgBackRest only from the spec and the Secret: without a Secret there are no
@@ -144,7 +225,7 @@ fn restore_plan(source: &Json, s3_conf: Option<&Secret>) -> Result<Plan, ConfigE
     Ok(Plan::Restore {
         request: Box::new(RepoRequest {
             s3_conf: Some(conf_or_empty(s3_conf)),
-            global: global_options(source.get("global"))?,
+            global: with_default_path(global_options(source.get("global"))?, repo),
             repo_spec: Some(repo.clone()),
             stanza: source
                 .get("stanza")
@@ -204,6 +285,20 @@ fn split_words(option: &str) -> Vec<String> {
         words.push(cur);
     }
     words
+}
+
+/// PGO writes `repoN-path=/pgbackrest/repoN` for every repository whose path the spec does
+/// not set (pgBackRest's own default, `/var/lib/pgbackrest`, never applies to a PGO cluster).
+fn with_default_path(
+    mut global: std::collections::BTreeMap<String, String>,
+    repo: &Json,
+) -> std::collections::BTreeMap<String, String> {
+    if let Some(name) = repo.get("name").and_then(Json::as_str) {
+        global
+            .entry(format!("{name}-path"))
+            .or_insert_with(|| format!("/pgbackrest/{name}"));
+    }
+    global
 }
 
 fn global_options(
@@ -319,6 +414,38 @@ mod tests {
     }
 
     #[test]
+    fn in_place_restores_and_clones_read_the_named_repo() {
+        let c = cluster(json!({"backups": {"pgbackrest": {
+            "global": {"repo2-path": "/pgbackrest/db/repo2"},
+            "restore": {"enabled": true, "repoName": "repo2",
+                        "options": ["--type=time", "--target=\"2026-11-23 07:40:00+00\""]},
+            "repos": [{"name": "repo1", "volume": {}},
+                      {"name": "repo2", "s3": {"bucket": "b2", "endpoint": "e", "region": "r"}}]}}}));
+        let conf = Secret::new(CONF.replace("repo1", "repo2"));
+        let Plan::Restore { request, target } = in_place_restore_plan(&c, Some(&conf)).unwrap()
+        else {
+            panic!("expected restore")
+        };
+        assert!(target.is_some());
+        let r = request.resolve().unwrap();
+        assert_eq!((r.repo, r.options.s3.bucket.as_str()), (2, "b2"));
+        assert_eq!(r.options.repo_path, "/pgbackrest/db/repo2");
+        let data_source = json!({"clusterName": "c", "repoName": "repo1"});
+        assert!(matches!(
+            clone_plan(&c, &data_source, None).unwrap(),
+            Plan::Skip { .. }
+        ));
+        let missing = json!({"clusterName": "c", "repoName": "repo9"});
+        assert!(
+            clone_plan(&c, &missing, None)
+                .unwrap_err()
+                .to_string()
+                .contains("repo9 is not one of")
+        );
+        assert!(clone_plan(&c, &json!({"clusterName": "c"}), None).is_err());
+    }
+
+    #[test]
     fn clones_and_volume_only_clusters_are_skipped_with_a_reason() {
         let c = cluster(
             json!({"dataSource": {"postgresCluster": {"clusterName": "hippo", "repoName": "repo1"}}}),
@@ -331,6 +458,8 @@ mod tests {
         );
         assert!(matches!(plan(&c, None, None).unwrap(), Plan::Skip { .. }));
         let c = cluster(json!({"dataSource": {"pgbackrest": {"stanza": "db"}}}));
+        assert!(plan(&c, None, None).is_err());
+        let c = cluster(json!({"dataSource": {"pgbackrest": {}}}));
         assert!(plan(&c, None, None).is_err());
         assert!(!is_postgres_cluster(
             &json!({"apiVersion": "v1", "kind": "PostgresCluster"})

@@ -6,7 +6,7 @@ mod support;
 
 use clap::Parser;
 use stackbook_backups::cli::{
-    BackupsArgs, CIPHER_PASS_ENV, EXIT_ERROR, EXIT_OK, EXIT_REFUSED, run_with,
+    BackupsArgs, CIPHER_PASS_ENV, EXIT_ERROR, EXIT_OK, EXIT_REFUSED, EXIT_UNREACHABLE, run_with,
 };
 use support::{Fixture, Scratch, fixture};
 
@@ -303,7 +303,7 @@ fn passphrase_from_the_environment() {
 }
 
 #[test]
-fn unreachable_endpoint_exits_1_within_the_timeout() {
+fn unreachable_endpoint_exits_4_within_the_timeout() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
@@ -335,7 +335,7 @@ fn unreachable_endpoint_exits_1_within_the_timeout() {
     let start = std::time::Instant::now();
     let r = run(&argv);
     assert!(start.elapsed() < std::time::Duration::from_secs(10));
-    assert_eq!(r.code, EXIT_ERROR);
+    assert_eq!(r.code, EXIT_UNREACHABLE);
     assert!(r.err.starts_with("error: "), "{}", r.err);
     assert!(
         r.err

@@ -250,7 +250,7 @@ fn wrong_passphrase_is_a_clear_failure_and_never_printed() {
 }
 
 #[test]
-fn unreachable_endpoint_fails_the_task_within_the_timeout() {
+fn unreachable_endpoint_marks_the_host_unreachable_within_the_timeout() {
     // Always runs: a closed local port, no fixture needed.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -265,7 +265,9 @@ fn unreachable_endpoint_fails_the_task_within_the_timeout() {
     let (events, text) = play("", &tasks);
     assert!(start.elapsed() < std::time::Duration::from_secs(10));
     let (status, r) = result_of(&events, "inspect");
-    assert_eq!(status, Status::Failed, "{r:#}");
+    // Like an unreachable inventory host (exit 4), not an ordinary task failure.
+    assert_eq!(status, Status::Unreachable, "{r:#}");
+    assert_eq!(r["unreachable"], true);
     let msg = r["msg"].as_str().unwrap();
     assert!(
         msg.contains(&format!("cannot reach http://127.0.0.1:{port}")),

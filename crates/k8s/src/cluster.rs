@@ -27,6 +27,8 @@ pub struct Cluster {
     pub default_namespace: String,
     /// API discovery, filled lazily per group version.
     pub discovery: Discovery,
+    /// Secrets written (or dry-run written) through this connection, for the backup guard.
+    pub applied_secrets: crate::backup_guard::AppliedSecrets,
     requests: AtomicU64,
 }
 
@@ -66,6 +68,7 @@ pub async fn connect(
         kubeconfig,
         default_namespace,
         discovery: Discovery::default(),
+        applied_secrets: Default::default(),
         requests: AtomicU64::new(0),
     });
     if let Ok(mut cache) = cache.lock() {

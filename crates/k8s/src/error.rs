@@ -82,6 +82,17 @@ pub enum K8sError {
         /// Last observed state.
         last: String,
     },
+    /// The backup guard refused to create or restore a PostgresCluster, or could not check its
+    /// pgBackRest repository. Nothing was written.
+    #[error("backup guard refused {what}: {detail}")]
+    BackupGuard {
+        /// The object.
+        what: String,
+        /// What was found and the ways forward.
+        detail: String,
+        /// The S3 endpoint could not be reached (reported like an unreachable host).
+        unreachable: bool,
+    },
     /// A wait saw a terminal failure (e.g. a Job's `Failed` condition).
     #[error("{what} failed while waiting: {detail}")]
     WaitFailed {
@@ -103,7 +114,14 @@ impl K8sError {
 
     /// Turns the error into a failed module result (`unreachable: true` for transport failures).
     pub fn into_result(self) -> stackbook_engine::modules::ModuleResult {
-        let unreachable = matches!(self, K8sError::Unreachable { .. });
+        let unreachable = matches!(
+            self,
+            K8sError::Unreachable { .. }
+                | K8sError::BackupGuard {
+                    unreachable: true,
+                    ..
+                }
+        );
         let mut result = stackbook_engine::modules::failed(self.to_string());
         if unreachable {
             result.insert("unreachable".into(), serde_json::Value::Bool(true));

@@ -125,7 +125,7 @@ impl Task {
         result.insert("changed".into(), Json::Bool(changed));
         if outcomes.len() == 1 {
             let mut only = outcomes.remove(0);
-            for key in ["result", "method", "diff", "duration"] {
+            for key in ["result", "method", "diff", "duration", "backup_guard"] {
                 if let Some(value) = only.remove(key) {
                     result.insert(key.into(), value);
                 }
@@ -214,6 +214,19 @@ impl Task {
                     identity.kind, identity.name, identity.api_version
                 )]),
             );
+            // The kind is not served, so the object cannot exist yet: the backup guard still
+            // answers what creating it would do.
+            if self.state == State::Present {
+                let namespace = identity
+                    .namespace
+                    .clone()
+                    .or_else(|| self.namespace.clone())
+                    .unwrap_or_else(|| cluster.default_namespace.clone());
+                let guard =
+                    crate::backup_guard::check(cluster, object, &namespace, false, &self.guard)
+                        .await?;
+                self.report_guard(&mut outcome, guard);
+            }
             return Ok(outcome);
         };
         let namespace = resource.namespaced.then(|| {
@@ -253,6 +266,20 @@ impl Task {
         } else {
             ops::get(cluster, target).await?
         };
+        // Read-only, before anything is written: a refusal leaves the cluster untouched.
+        let guard = match target.namespace {
+            Some(namespace) => {
+                crate::backup_guard::check(
+                    cluster,
+                    object,
+                    namespace,
+                    before.is_some(),
+                    &self.guard,
+                )
+                .await?
+            }
+            None => None,
+        };
         let dry_run = self.check_mode;
         let attempt = match self.method {
             Method::Apply => ops::apply(cluster, target, object, &self.settings).await,
@@ -277,13 +304,32 @@ impl Task {
             },
             Err(error) => return Err(error),
         };
+        cluster.applied_secrets.remember(&written.object);
         let changed = changed(before.as_ref(), &written.object, self.check_mode);
         let method = match (self.method, &before) {
             (Method::Replace, None) => "create",
             (method, _) => method.name(),
         };
-        self.finish(cluster, target, before, written, changed, method)
-            .await
+        let mut outcome = self
+            .finish(cluster, target, before, written, changed, method)
+            .await?;
+        self.report_guard(&mut outcome, guard);
+        Ok(outcome)
+    }
+
+    /// Adds what the backup guard checked to the outcome; `--check` runs also show it.
+    fn report_guard(
+        &self,
+        outcome: &mut Map<String, Json>,
+        guard: Option<crate::backup_guard::GuardReport>,
+    ) {
+        let Some(report) = guard else { return };
+        if self.check_mode {
+            if let Some(Json::Array(warnings)) = outcome.get_mut("warnings") {
+                warnings.push(Json::String(report.line()));
+            }
+        }
+        outcome.insert("backup_guard".into(), report.to_json());
     }
 
     async fn patched(

@@ -8,6 +8,7 @@
 //!
 //! The engine is synchronous; [`runtime`] owns the one async runtime the modules block on.
 
+pub mod backup_guard;
 pub mod cluster;
 pub mod connection;
 pub mod definitions;

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 use stackbook_engine::modules::{ModuleContext, args};
 
+use crate::backup_guard::{CA_FILE_VARIABLE, GUARD_VARIABLE, GuardSettings};
 use crate::definitions;
 use crate::ops::{ApplySettings, DeleteOptions, Validation};
 use crate::wait::{WaitCondition, WaitSpec};
@@ -84,6 +85,9 @@ pub(super) struct K8sArgs {
     wait_timeout: Option<i64>,
     #[serde(default, deserialize_with = "args::bool_opt")]
     continue_on_error: Option<bool>,
+    /// stackbook: `false` skips the backup guard for PGO PostgresClusters on this task.
+    #[serde(default, deserialize_with = "args::bool_opt")]
+    safety_checks: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +112,7 @@ pub(super) struct Task {
     pub(super) delete_options: DeleteOptions,
     pub(super) wait: Option<WaitSpec>,
     pub(super) continue_on_error: bool,
+    pub(super) guard: GuardSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -300,6 +305,26 @@ impl Task {
             delete_options: args.delete_options.unwrap_or_default(),
             wait,
             continue_on_error: args.continue_on_error == Some(true),
+            guard: guard_settings(context, args.safety_checks),
         })
+    }
+}
+
+/// The backup guard runs unless the task (`safety_checks: false`) or the run
+/// (`stackbook_backup_guard: false`) turns it off.
+fn guard_settings(context: &ModuleContext<'_>, safety_checks: Option<bool>) -> GuardSettings {
+    let variable = |name: &str| -> Option<Json> {
+        let value = context.scope.resolve(name).ok()??;
+        serde_json::to_value(&value).ok()
+    };
+    let run_enabled = variable(GUARD_VARIABLE)
+        .and_then(|v| args::to_bool(&v))
+        .unwrap_or(true);
+    let ca_file = variable(CA_FILE_VARIABLE)
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .filter(|s| !s.is_empty());
+    GuardSettings {
+        enabled: run_enabled && safety_checks != Some(false),
+        ca_file,
     }
 }

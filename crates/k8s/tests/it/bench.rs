@@ -141,7 +141,8 @@ fn bench_pgo_stack_stackbook_vs_kubectl() {
     let env = Env::new();
     let file = env.write("stack.yaml", &stack);
     let task = format!(
-        "    - name: stack\n      kubernetes.core.k8s:\n        kubeconfig: \"{{{{ k3s_kubeconfig_path }}}}\"\n        src: \"{}\"\n",
+        // safety_checks: false — kubectl has no backup guard, and s3.example.com is not reachable.
+        "    - name: stack\n      kubernetes.core.k8s:\n        kubeconfig: \"{{{{ k3s_kubeconfig_path }}}}\"\n        safety_checks: false\n        src: \"{}\"\n",
         file.display()
     );
     let stackbook = |expect_changed: bool| {

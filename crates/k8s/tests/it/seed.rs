@@ -94,7 +94,9 @@ pub fn verbatim_seed_tasks() -> String {
 }
 
 pub fn seed_play(env: &Env) -> String {
-    let vars = "    AWS_ACCESS_KEY_ID: AKIAEXAMPLEKEY\n    AWS_SECRET_ACCESS_KEY: s3cr3t-access-key-value\n    pgo_s3_bucket: backups\n    pgo_s3_endpoint: s3.fr-par.scw.cloud\n    pgo_s3_region: fr-par\n";
+    // The seed's Scaleway endpoint cannot be reached from here, so these apply-path tests turn
+    // the backup guard off; backup_guard.rs runs the same seed tasks against the real fixture.
+    let vars = "    AWS_ACCESS_KEY_ID: AKIAEXAMPLEKEY\n    AWS_SECRET_ACCESS_KEY: s3cr3t-access-key-value\n    pgo_s3_bucket: backups\n    pgo_s3_endpoint: s3.fr-par.scw.cloud\n    pgo_s3_region: fr-par\n    stackbook_backup_guard: false\n";
     format!(
         "- hosts: localhost\n  gather_facts: false\n  vars:\n    k3s_kubeconfig_path: \"{}\"\n{vars}  tasks:\n{}",
         env.kubeconfig.display(),
