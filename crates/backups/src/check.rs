@@ -165,17 +165,21 @@ pub fn check_blocking(
     resolved: &Resolved,
     restore_target: Option<Timestamp>,
 ) -> Result<CheckOutcome, CheckError> {
+    block_on(check(resolved, restore_target))?
+}
+
+/// Runs `work` to completion on the shared S3 runtime, from synchronous code (also from inside
+/// another runtime, where `block_on` would panic: then on a thread of our own).
+pub fn block_on<T: Send>(work: impl Future<Output = T> + Send) -> Result<T, CheckError> {
     let rt = runtime()?;
-    let run = || rt.block_on(check(resolved, restore_target));
     if tokio::runtime::Handle::try_current().is_err() {
-        return run();
+        return Ok(rt.block_on(work));
     }
-    // Inside a runtime, block_on would panic: run on a thread of our own.
     std::thread::scope(|scope| {
         scope
-            .spawn(run)
+            .spawn(|| rt.block_on(work))
             .join()
-            .unwrap_or_else(|_| Err(CheckError::Runtime("the inspection thread panicked".into())))
+            .map_err(|_| CheckError::Runtime("the S3 worker thread panicked".into()))
     })
 }
 

@@ -15,7 +15,8 @@
 //!   `global`, `repos[]`) resolved, inspected and judged synchronously;
 //! - [`pgo`]: what creating a `PostgresCluster` would do (init or restore) as requests, for the
 //!   `k8s` guard;
-//! - [`module`]: the `pgbackrest_info` playbook module; [`cli`]: `stackbook backups`.
+//! - [`module`]: the `pgbackrest_info` playbook module; [`s3_bucket`]: the `s3_bucket` module
+//!   (bucket exists, versioning, noncurrent-version expiry); [`cli`]: `stackbook backups`.
 
 pub mod check;
 pub mod cipher;
@@ -29,6 +30,7 @@ pub mod module;
 pub mod pgo;
 pub mod report;
 pub mod s3;
+pub mod s3_bucket;
 pub mod secret;
 pub mod store;
 pub mod wal;

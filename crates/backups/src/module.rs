@@ -35,9 +35,11 @@ use crate::secret::Secret;
 /// Fully qualified module name.
 pub const FQCN: &str = "stackbook.db.pgbackrest_info";
 
-/// Register `pgbackrest_info` as [`FQCN`] with the alias `pgbackrest_info`.
+/// Register `pgbackrest_info` as [`FQCN`] with the alias `pgbackrest_info`, and `s3_bucket`
+/// ([`crate::s3_bucket::FQCN`]).
 pub fn register(registry: &mut Registry) {
     registry.register(FQCN, &["pgbackrest_info"], Arc::new(PgbackrestInfo), false);
+    crate::s3_bucket::register(registry);
 }
 
 /// The module.
@@ -96,7 +98,9 @@ struct InfoArgs {
 }
 
 /// A secret argument: a string (or number), never echoed in an error.
-fn secret_opt<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Secret>, D::Error> {
+pub(crate) fn secret_opt<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Secret>, D::Error> {
     match Option::<Json>::deserialize(deserializer)? {
         None | Some(Json::Null) => Ok(None),
         Some(Json::String(s)) => Ok(Some(Secret::new(s))),

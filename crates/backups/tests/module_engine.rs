@@ -356,3 +356,158 @@ fn a_secret_echoed_by_the_server_is_masked() {
     assert!(!text.contains(canary), "{text}");
     assert_no_secret(&f, &text);
 }
+
+/// Reads a bucket's state with boto3 from the fixture's moto venv — an independent client.
+fn boto3_state(f: &Fixture, bucket: &str) -> serde_json::Value {
+    let python = std::env::var("PGBR_MOTO_VENV")
+        .unwrap_or_else(|_| "/tmp/pgbr-fixture-venv".to_owned())
+        + "/bin/python";
+    let script = r#"
+import json, sys, boto3, botocore
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1",
+                  aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3])
+b = sys.argv[4]
+try:
+    s3.head_bucket(Bucket=b)
+except botocore.exceptions.ClientError:
+    print(json.dumps({"exists": False})); sys.exit(0)
+v = s3.get_bucket_versioning(Bucket=b).get("Status", "Disabled")
+try:
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=b)["Rules"]
+except botocore.exceptions.ClientError:
+    rules = []
+print(json.dumps({"exists": True, "versioning": v, "rules": rules}, default=str))
+"#;
+    let out = std::process::Command::new(python)
+        .args([
+            "-c",
+            script,
+            &f.get("PGBR_S3_HTTP_ENDPOINT_URL"),
+            &f.get("PGBR_S3_KEY"),
+            &f.get("PGBR_S3_KEY_SECRET"),
+            bucket,
+        ])
+        .output()
+        .expect("boto3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("boto3 JSON")
+}
+
+fn bucket_task(f: &Fixture, name: &str, extra: &str) -> String {
+    format!(
+        "    - name: bucket\n      stackbook.db.s3_bucket:\n        name: {name}\n        \
+         endpoint_url: \"https://{endpoint}\"\n        ca_file: \"{ca}\"\n        region: us-east-1\n        \
+         access_key: {key}\n        secret_key: {secret}\n{extra}",
+        endpoint = f.endpoint_host_port(),
+        ca = f.get("PGBR_S3_CA_FILE"),
+        key = f.get("PGBR_S3_KEY"),
+        secret = f.get("PGBR_S3_KEY_SECRET"),
+    )
+}
+
+fn unique_bucket(tag: &str) -> String {
+    format!(
+        "sb-{tag}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0)
+    )
+}
+
+#[test]
+fn s3_bucket_creates_versioned_bucket_with_lifecycle_then_reports_ok() {
+    let Some(f) = fixture() else { return };
+    let bucket = unique_bucket("ver");
+    let task = bucket_task(
+        &f,
+        &bucket,
+        "        versioning: true\n        noncurrent_version_expiration_days: 30\n",
+    );
+    let (events, text) = play("", &task);
+    let (status, r) = result_of(&events, "bucket");
+    assert_eq!(status, Status::Changed, "{r:#}");
+    assert_eq!(r["versioning"], "Enabled");
+    let state = boto3_state(&f, &bucket);
+    assert_eq!(state["versioning"], "Enabled", "{state}");
+    let rule = &state["rules"][0];
+    assert_eq!(
+        rule["ID"], "stackbook-noncurrent-version-expiration",
+        "{state}"
+    );
+    assert_eq!(
+        rule["NoncurrentVersionExpiration"]["NoncurrentDays"], 30,
+        "{state}"
+    );
+    assert_no_secret(&f, &text);
+
+    let (events, _) = play("", &task);
+    let (status, r) = result_of(&events, "bucket");
+    assert_eq!(status, Status::Ok, "second run must change nothing: {r:#}");
+
+    // A different retention is one honest change, and other state stays.
+    let task = task.replace("days: 30", "days: 7");
+    let (events, _) = play("", &task);
+    let (status, r) = result_of(&events, "bucket");
+    assert_eq!(status, Status::Changed, "{r:#}");
+    assert!(r["msg"].as_str().unwrap_or("").contains("7 days"), "{r:#}");
+    let state = boto3_state(&f, &bucket);
+    assert_eq!(state["rules"].as_array().map(Vec::len), Some(1), "{state}");
+    assert_eq!(
+        state["rules"][0]["NoncurrentVersionExpiration"]["NoncurrentDays"],
+        7
+    );
+
+    // Empty again: state absent deletes it.
+    let (events, _) = play("", &bucket_task(&f, &bucket, "        state: absent\n"));
+    assert_eq!(result_of(&events, "bucket").0, Status::Changed);
+    assert_eq!(boto3_state(&f, &bucket)["exists"], false);
+}
+
+#[test]
+fn s3_bucket_check_mode_writes_nothing() {
+    let Some(f) = fixture() else { return };
+    let bucket = unique_bucket("chk");
+    let task = bucket_task(
+        &f,
+        &bucket,
+        "        versioning: true\n        noncurrent_version_expiration_days: 30\n",
+    );
+    let (events, _) = play_with(
+        "",
+        &task,
+        RunOptions {
+            check: true,
+            ..RunOptions::default()
+        },
+    );
+    let (status, r) = result_of(&events, "bucket");
+    assert_eq!(status, Status::Changed, "{r:#}");
+    assert!(
+        r["msg"]
+            .as_str()
+            .unwrap_or("")
+            .contains("created the bucket")
+    );
+    assert_eq!(boto3_state(&f, &bucket)["exists"], false);
+}
+
+#[test]
+fn s3_bucket_refuses_to_delete_a_bucket_holding_backups() {
+    let Some(f) = fixture() else { return };
+    let bucket = f.get("PGBR_S3_BUCKET_BACKUPS");
+    let (events, text) = play("", &bucket_task(&f, &bucket, "        state: absent\n"));
+    let (status, r) = result_of(&events, "bucket");
+    assert_eq!(status, Status::Failed, "{r:#}");
+    assert!(
+        r["msg"].as_str().unwrap_or("").contains("not empty"),
+        "{r:#}"
+    );
+    assert_eq!(boto3_state(&f, &bucket)["exists"], true);
+    assert_no_secret(&f, &text);
+}

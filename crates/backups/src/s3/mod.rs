@@ -4,6 +4,7 @@
 //! them straight from a PGO spec and its `s3.conf`. The SDK is built without its default HTTPS
 //! client (which would pull aws-lc-sys); [`connector`] supplies a rustls/ring one.
 
+pub mod bucket;
 pub mod connector;
 pub mod options;
 
