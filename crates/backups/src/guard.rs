@@ -92,8 +92,9 @@ pub fn decide_init(report: &RepoReport) -> Decision {
         ),
         StanzaStatus::MissingStanzaData => format!(
             "refusing to initialise: objects exist under stanza '{}' but its archive.info/backup.info \
-             are missing (pgBackRest status 'missing stanza data'); the repository is damaged or \
-             belongs to something else. Inspect it before reusing it, or use an empty bucket or \
+             are missing (pgBackRest status 'missing stanza data'; stanza-create and restore would \
+             fail with error 103, repository invalid); the repository is damaged or belongs to \
+             something else. Inspect it before reusing it, or use an empty bucket or \
              repo path.",
             report.stanza
         ),

@@ -268,10 +268,17 @@ async fn inspect(
         .await
         .map_err(|e| error(format!("the inspection task failed: {e}"), false))?
         .map_err(|e| {
+            let pod_view = if e.is_unreachable() {
+                " (if the pods cannot reach it either, pgBackRest fails with error 039, S3 \
+                 connection)"
+            } else {
+                ""
+            };
             error(
                 format!(
-                    "cannot inspect the pgBackRest repository: {} — nothing was written. Fix \
-                     the endpoint/credentials, or set safety_checks: false to skip the check",
+                    "cannot inspect the pgBackRest repository: {}{pod_view} — nothing was \
+                     written. Fix the endpoint/credentials, or set safety_checks: false to skip \
+                     the check",
                     scrub_str(&e.to_string(), &secrets)
                 ),
                 e.is_unreachable(),

@@ -412,7 +412,7 @@ fn an_unreachable_s3_endpoint_marks_the_host_unreachable() {
     assert_eq!(run.code as i32, 4, "{}", run.summary());
     assert_eq!(run.result("Cluster").status, Status::Unreachable);
     assert!(
-        message(&run).contains("cannot inspect"),
+        message(&run).contains("cannot inspect") && message(&run).contains("error 039"),
         "{}",
         message(&run)
     );
