@@ -26,6 +26,44 @@ pub enum Command {
     Backups(Box<stackbook_backups::cli::BackupsArgs>),
     /// Show the inventory (like ansible-inventory).
     Inventory(Box<InventoryArgs>),
+    /// Work with Helm charts (push to an OCI registry).
+    Chart(Box<ChartArgs>),
+}
+
+/// `stackbook chart`.
+#[derive(Debug, Args)]
+pub struct ChartArgs {
+    /// What to do with the chart.
+    #[command(subcommand)]
+    pub command: ChartCommand,
+}
+
+/// `stackbook chart` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ChartCommand {
+    /// Push a chart directory or .tgz to oci://HOST/NAMESPACE (like `helm push`).
+    Push(ChartPushArgs),
+}
+
+/// `stackbook chart push CHART oci://HOST/NAMESPACE`.
+#[derive(Debug, Args)]
+pub struct ChartPushArgs {
+    /// Chart directory (packaged like `helm package`) or `.tgz`.
+    pub chart: PathBuf,
+    /// Destination, e.g. oci://127.0.0.1:5000/charts; the chart lands at NAMESPACE/NAME:VERSION.
+    pub remote: String,
+    /// Talk plain HTTP to the registry (local registries without TLS).
+    #[arg(long = "plain-http")]
+    pub plain_http: bool,
+    /// Docker-style credentials file (default: $DOCKER_CONFIG/config.json or ~/.docker/config.json).
+    #[arg(long = "registry-config", value_name = "FILE")]
+    pub registry_config: Option<PathBuf>,
+    /// Registry user name (with --password-stdin).
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Read the registry password from stdin.
+    #[arg(long = "password-stdin")]
+    pub password_stdin: bool,
 }
 
 /// `stackbook inventory`.

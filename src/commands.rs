@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns the process exit code.
 
+mod chart;
 mod inventory;
 mod play;
 mod template;
@@ -15,5 +16,6 @@ pub fn run(cli: Cli) -> i32 {
         Command::Template(args) => template::run(*args),
         Command::Backups(args) => stackbook_backups::cli::run(*args),
         Command::Inventory(args) => inventory::run(*args),
+        Command::Chart(args) => chart::run(*args),
     }
 }

@@ -687,3 +687,90 @@ fn diff_mode_shows_a_unified_diff_of_changed_files() {
         "a=1\nb=2\n"
     );
 }
+
+/// A plain HTTP/1.0 GET to the local registry (an independent check, no stackbook code).
+fn registry_get(addr: &str, path: &str, accept: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("registry reachable");
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: {addr}\r\nAccept: {accept}\r\n\r\n"
+    )
+    .expect("request sent");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response read");
+    response
+}
+
+#[test]
+fn chart_push_puts_a_chart_directory_into_an_oci_registry() {
+    let addr = std::env::var("STACKBOOK_REGISTRY").unwrap_or_else(|_| "127.0.0.1:5055".into());
+    if std::net::TcpStream::connect(&addr).is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no registry at {addr} in CI (crates/helm/scripts/setup-registry.sh)"
+        );
+        eprintln!("SKIP: no registry at {addr}; run crates/helm/scripts/setup-registry.sh");
+        return;
+    }
+    let chart = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/charts/pgo");
+    let namespace = format!("clipush{}", std::process::id());
+    let output = Command::new(env!("CARGO_BIN_EXE_stackbook"))
+        .args(["chart", "push"])
+        .arg(&chart)
+        .arg(format!("oci://{addr}/{namespace}"))
+        .arg("--plain-http")
+        .output()
+        .expect("stackbook runs");
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    let chart_yaml = std::fs::read_to_string(chart.join("Chart.yaml")).expect("Chart.yaml");
+    let version = chart_yaml
+        .lines()
+        .find_map(|l| l.strip_prefix("version:"))
+        .map(|v| v.trim().trim_matches('"').to_owned())
+        .expect("chart version");
+    assert!(
+        stdout.contains(&format!("Pushed: oci://{addr}/{namespace}/pgo:{version}")),
+        "{stdout}"
+    );
+    let tags = registry_get(&addr, &format!("/v2/{namespace}/pgo/tags/list"), "*/*");
+    assert!(tags.contains(&format!("\"{version}\"")), "{tags}");
+    let manifest = registry_get(
+        &addr,
+        &format!("/v2/{namespace}/pgo/manifests/{version}"),
+        "application/vnd.oci.image.manifest.v1+json",
+    );
+    assert!(
+        manifest.contains("application/vnd.cncf.helm.chart.content.v1.tar+gzip"),
+        "{manifest}"
+    );
+    let digest = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Digest: "))
+        .expect("digest printed");
+    assert!(
+        manifest
+            .to_ascii_lowercase()
+            .contains(&format!("docker-content-digest: {digest}")),
+        "{manifest}"
+    );
+
+    // A missing chart is a clear error, exit 1.
+    let output = Command::new(env!("CARGO_BIN_EXE_stackbook"))
+        .args([
+            "chart",
+            "push",
+            "no-such-chart",
+            &format!("oci://{addr}/x"),
+            "--plain-http",
+        ])
+        .output()
+        .expect("stackbook runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output).1.contains("no-such-chart"),
+        "{}",
+        text(&output).1
+    );
+}
