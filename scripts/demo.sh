@@ -4,7 +4,8 @@
 #   - kube-test-server: a TEST DOUBLE of the Kubernetes API (not a cluster; nothing runs),
 #   - a local S3 server (moto behind TLS) holding REAL pgBackRest repositories, built by
 #     shared/fixtures/pgbackrest-s3/build.sh with the demo vault's credentials,
-#   - the PGO chart from shared/charts/pgo (a local chart directory).
+#   - a local OCI registry (Debian's docker-registry) holding the PGO chart from
+#     shared/charts/pgo, pushed there with `stackbook chart push`.
 # Then it shows, in order: a fresh cluster on an empty bucket, the idempotent re-run
 # (changed=0), the backup guard refusing to initialise over existing backups, and a restore
 # from those backups (-e restore_db=true). Needs root on a fresh machine (apt-get for the
@@ -22,6 +23,7 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 cleanup() {
   [ -f "$work/kts.pid" ] && kill "$(cat "$work/kts.pid")" 2>/dev/null || true
+  STACKBOOK_REGISTRY_DIR="$work/registry" crates/helm/scripts/teardown-registry.sh >/dev/null 2>&1 || true
   PGBR_FIXTURE_DIR="$work/pgbr" "$shared/fixtures/pgbackrest-s3/teardown.sh" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -46,7 +48,14 @@ PGBR_FIXTURE_DIR="$work/pgbr" PGBR_S3_KEY=stackbook-demo PGBR_S3_KEY_SECRET=stac
 # shellcheck disable=SC1091
 . "$work/pgbr/fixture.env"
 export KUBECONFIG=$work/kubeconfig
-export STACKBOOK_PGO_CHART=$shared/charts/pgo
+
+step "start a local OCI registry and push the PGO chart to it"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+registry_port=$(free_port)
+STACKBOOK_REGISTRY_DIR="$work/registry" STACKBOOK_REGISTRY_PORT=$registry_port \
+  STACKBOOK_REGISTRY_AUTH_PORT=$(free_port) crates/helm/scripts/setup-registry.sh 2>&1 | grep plain
+"$bin/stackbook" chart push "$shared/charts/pgo" "oci://127.0.0.1:$registry_port/crunchydata" --plain-http
+export STACKBOOK_PGO_CHART=oci://127.0.0.1:$registry_port/crunchydata/pgo
 export STACKBOOK_S3_ENDPOINT=127.0.0.1:$PGBR_S3_TLS_PORT
 export STACKBOOK_S3_CA_FILE=$PGBR_S3_CA_FILE
 play() {
