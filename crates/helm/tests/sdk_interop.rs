@@ -214,7 +214,7 @@ fn sdk_and_stackbook_share_releases() {
     // DeleteOptions body client-go sends when purging release Secrets.)
     rt.block_on(async {
         let c = Cluster::connect(Some(&kc), None).await.unwrap();
-        stackbook_helm::install::uninstall(&c, "sdkrel", NS, false)
+        stackbook_helm::install::uninstall(&c, "sdkrel", NS, false, Duration::from_secs(60))
             .await
             .unwrap()
     });
