@@ -296,6 +296,33 @@ fn oci_registry_install() {
             .contains(&format!("available: {version}")),
         "{r}"
     );
+    // Registry auth failure: the basic-auth registry refuses an anonymous
+    // pull (no credentials in the empty registry_config); nothing recorded.
+    let auth_addr =
+        std::env::var("STACKBOOK_REGISTRY_AUTH").unwrap_or_else(|_| "127.0.0.1:5056".into());
+    if std::net::TcpStream::connect(&auth_addr).is_ok() {
+        let none = kts.dir.join("no-docker-config.json");
+        std::fs::write(&none, "{}").unwrap();
+        let extra = format!(
+            "        chart_version: {version}\n        plain_http: true\n        registry_config: {}\n",
+            none.display()
+        );
+        let (st, r) = result(&play(
+            &kts.dir,
+            &helm_task(&kc, &format!("oci://{auth_addr}/private/pgo"), &extra).replace(
+                "name: pgo\n        chart_ref",
+                "name: private\n        chart_ref",
+            ),
+            false,
+        ));
+        assert_eq!(st, Status::Failed, "{r}");
+        let msg = r["msg"].as_str().unwrap();
+        assert!(msg.contains("authentication failed (HTTP 401)"), "{msg}");
+        assert!(msg.contains("no credentials found"), "{msg}");
+    }
+    let secrets = release_secrets(&kts.server, "postgres-operator", "pgo");
+    assert_eq!(secrets, [(1, "deployed".into())]);
+    assert!(release_secrets(&kts.server, "postgres-operator", "private").is_empty());
 }
 
 /// `atomic` with a wait that cannot succeed (no simulated controllers, so
@@ -552,7 +579,10 @@ fn check_mode_server_dry_run_and_per_object_diff() {
         .iter()
         .find(|d| d["before_header"] == "ConfigMap gaps/rel-cfg (gaps/templates/cm.yaml)")
         .expect("a diff entry for the ConfigMap");
-    assert!(cm["after"].as_str().unwrap().contains("greeting: bye"), "{cm}");
+    assert!(
+        cm["after"].as_str().unwrap().contains("greeting: bye"),
+        "{cm}"
+    );
     assert!(
         diffs
             .iter()
