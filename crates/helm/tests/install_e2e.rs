@@ -33,9 +33,12 @@ struct Kts {
 
 impl Kts {
     fn start(name: &str) -> Option<Kts> {
+        Kts::start_with(name, kube_test_server::Config::default())
+    }
+
+    fn start_with(name: &str, config: kube_test_server::Config) -> Option<Kts> {
         let server =
-            kube_test_server::TestServer::start_blocking(kube_test_server::Config::default())
-                .expect("start kube-test-server");
+            kube_test_server::TestServer::start_blocking(config).expect("start kube-test-server");
         let dir = std::env::temp_dir().join(format!("sb-helm-e2e-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -468,7 +471,7 @@ fn gaps_chart(dir: &Path) -> PathBuf {
         ("Chart.yaml", "apiVersion: v2\nname: gaps\nversion: 0.1.0\n"),
         (
             "values.yaml",
-            "greeting: hello\npassword: hunter2-initial\npvc: false\nlb: false\nbadname: false\n",
+            "greeting: hello\npassword: hunter2-initial\npvc: false\nlb: false\nbadname: false\nhookjob: false\n",
         ),
         (
             "templates/cm.yaml",
@@ -489,6 +492,10 @@ fn gaps_chart(dir: &Path) -> PathBuf {
         (
             "templates/bad.yaml",
             "{{- if .Values.badname }}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n{{- end }}\n",
+        ),
+        (
+            "templates/hookjob.yaml",
+            "{{- if .Values.hookjob }}\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: hookjob\n  annotations:\n    helm.sh/hook: pre-upgrade\n    helm.sh/hook-delete-policy: hook-failed\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: c\n        image: busybox\n{{- end }}\n",
         ),
         (
             "templates/hooks.yaml",
@@ -971,4 +978,56 @@ fn unreachable_registry_exits_4() {
     assert!(r["msg"].as_str().unwrap().contains("127.0.0.1:9"), "{r}");
     assert_eq!(rc, 4);
     assert!(release_secrets(&kts.server, "postgres-operator", "pgo").is_empty());
+
+    // An API server nobody answers on: unreachable too.
+    let dead = kts.dir.join("dead-kubeconfig");
+    let text = std::fs::read_to_string(&kc).unwrap();
+    let url = kts.server.url();
+    let port = url.rsplit(':').next().unwrap().trim_end_matches('/');
+    std::fs::write(&dead, text.replace(&format!(":{port}"), ":9")).unwrap();
+    let task = helm_task(&dead, &pgo_dir().display().to_string(), "");
+    let (events, rc) = play_rc(&kts.dir, &task, false);
+    let (st, r) = result(&events);
+    assert_eq!(st, Status::Unreachable, "{r}");
+    assert_eq!(rc, 4);
+}
+
+/// A failing hook (a pre-upgrade Job nobody completes: no Job controller)
+/// fails the upgrade naming the hook; its `hook-failed` delete policy
+/// removes the Job; the revision is `failed`, not pending.
+#[test]
+fn failing_hook_with_hook_failed_policy() {
+    let controllers = kube_test_server::Controllers {
+        jobs: None,
+        ..kube_test_server::Controllers::default()
+    };
+    let Some(kts) = Kts::start_with(
+        "hookfail",
+        kube_test_server::Config::default().controllers(controllers),
+    ) else {
+        return;
+    };
+    let kc = kts.kubeconfig();
+    let chart = gaps_chart(&kts.dir);
+    let (st, r) = result(&play(&kts.dir, &gaps_task(&kc, &chart, ""), false));
+    assert_eq!(st, Status::Changed, "{r}");
+    let up = "        wait_timeout: 1s\n        values:\n          hookjob: true\n";
+    let (st, r) = result(&play(&kts.dir, &gaps_task(&kc, &chart, up), false));
+    assert_eq!(st, Status::Failed, "{r}");
+    let msg = r["msg"].as_str().unwrap();
+    assert!(
+        msg.contains("pre-upgrade hook hookjob (gaps/templates/hookjob.yaml) failed")
+            && msg.contains("Job gaps/hookjob (0/1 completions)"),
+        "{msg}"
+    );
+    assert!(
+        kts.server
+            .object("batch/v1", "Job", Some("gaps"), "hookjob")
+            .is_none(),
+        "hook-failed policy must delete the Job"
+    );
+    assert_eq!(
+        release_secrets(&kts.server, "gaps", "rel"),
+        [(1, "deployed".into()), (2, "failed".into())]
+    );
 }

@@ -77,20 +77,24 @@ impl Module for HelmInfo {
             Ok(a) => a,
             Err(f) => return f,
         };
-        let info = || -> Result<ModuleResult, String> {
+        let info = || -> Result<ModuleResult, ModError> {
             let name = a.name.clone().ok_or("missing required arguments: name")?;
             let namespace = a
                 .release_namespace
                 .clone()
                 .ok_or("missing required arguments: release_namespace")?;
-            let kubeconfig = a.kubeconfig.clone().map(PathBuf::from);
+            let kubeconfig = a
+                .kubeconfig
+                .clone()
+                .map(PathBuf::from)
+                .or_else(|| task_env(context, "K8S_AUTH_KUBECONFIG").map(PathBuf::from));
+            let kube_context = a
+                .kube_context
+                .clone()
+                .or_else(|| task_env(context, "K8S_AUTH_CONTEXT"));
             let history = runtime()?.block_on(async {
-                let c = Cluster::connect(kubeconfig.as_deref(), a.kube_context.as_deref())
-                    .await
-                    .map_err(|e| e.to_string())?;
-                c.history(&namespace, &name)
-                    .await
-                    .map_err(|e| e.to_string())
+                let c = Cluster::connect(kubeconfig.as_deref(), kube_context.as_deref()).await?;
+                Ok::<_, ModError>(c.history(&namespace, &name).await?)
             })?;
             let current = history
                 .iter()
@@ -106,7 +110,7 @@ impl Module for HelmInfo {
             };
             Ok(result(context, &out, &name, &namespace))
         };
-        info().unwrap_or_else(failed)
+        info().unwrap_or_else(ModError::into_result)
     }
 }
 
