@@ -131,6 +131,24 @@ fn local_chart_install_rerun_upgrade_check_uninstall() {
     let chart = chart.display().to_string();
     let values = "        values:\n          debug: false\n";
 
+    // Check mode on an empty cluster: CRDs, the namespace and every object
+    // would be created (dry-run on the server); nothing is written.
+    let (st, r) = result(&play(&kts.dir, &helm_task(&kc, &chart, values), true));
+    assert_eq!(st, Status::Changed, "{r}");
+    let changes = r["changes"].as_array().expect("changes");
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["kind"] == "CustomResourceDefinition" && c["action"] == "create"),
+        "{r}"
+    );
+    assert!(changes.iter().all(|c| c["action"] == "create"), "{r}");
+    assert!(history(&kc).is_empty());
+    assert!(
+        kts.server.requests().iter().all(|q| !q.is_write()),
+        "check mode wrote to the server"
+    );
+
     let t = Instant::now();
     let (st, r) = result(&play(&kts.dir, &helm_task(&kc, &chart, values), false));
     let install_time = t.elapsed();
@@ -175,6 +193,21 @@ fn local_chart_install_rerun_upgrade_check_uninstall() {
             .as_str()
             .unwrap()
             .contains("value: \"true\""),
+        "{r}"
+    );
+    // The server-side dry run: only the Deployment would change; the
+    // cluster-scoped ClusterRole is placed in no namespace.
+    let changes = r["changes"].as_array().expect("changes");
+    let updated: Vec<_> = changes
+        .iter()
+        .filter(|c| c["action"] != "unchanged")
+        .map(|c| format!("{} {} {}", c["action"], c["kind"], c["name"]))
+        .collect();
+    assert_eq!(updated, ["\"update\" \"Deployment\" \"pgo\""], "{r}");
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["kind"] == "ClusterRole" && c["namespace"] == ""),
         "{r}"
     );
     assert_eq!(history(&kc).len(), 1);

@@ -142,8 +142,9 @@ fn group_kind(obj: &Json) -> (String, String) {
     )
 }
 
-/// Dry-runs one object: its action, or None when it could only be checked
-/// client-side (the reason pushed to `warnings`).
+/// Dry-runs one object: its action and the namespace the server placed it
+/// in ("" for cluster-scoped kinds), or why it could only be checked
+/// client-side.
 async fn plan_one(
     cluster: &Cluster,
     obj: &Json,
@@ -151,14 +152,22 @@ async fn plan_one(
     template: &str,
     ns_missing: bool,
     chart_kinds: &BTreeSet<(String, String)>,
-) -> Result<Result<Action, String>, InstallError> {
+) -> Result<Result<(Action, String), String>, InstallError> {
     let live = cluster.get(obj, ns).await?;
     match cluster.apply(obj, ns, template, true).await {
-        Ok(would) => Ok(Ok(match &live {
-            None => Action::Create,
-            Some(l) if strip(l) != strip(&would) => Action::Update,
-            Some(_) => Action::Unchanged,
-        })),
+        Ok(would) => {
+            let action = match &live {
+                None => Action::Create,
+                Some(l) if strip(l) != strip(&would) => Action::Update,
+                Some(_) => Action::Unchanged,
+            };
+            let placed = would
+                .pointer("/metadata/namespace")
+                .and_then(Json::as_str)
+                .unwrap_or("")
+                .to_string();
+            Ok(Ok((action, placed)))
+        }
         Err(InstallError::UnknownKind { .. }) if chart_kinds.contains(&group_kind(obj)) => Ok(Err(
             "its CustomResourceDefinition is installed by this chart".into(),
         )),
@@ -212,7 +221,11 @@ pub async fn dry_run(
     for (t, d) in new_docs {
         let obj = with_ownership(d.clone(), req.name, req.namespace);
         match plan_one(cluster, &obj, req.namespace, t, ns_missing, &chart_kinds).await? {
-            Ok(action) => changes.push(ObjectChange::of(action, t, d, req.namespace)),
+            Ok((action, placed)) => {
+                let mut c = ObjectChange::of(action, t, d, req.namespace);
+                c.namespace = placed;
+                changes.push(c);
+            }
             Err(why) => {
                 let c = ObjectChange::of(Action::Create, t, d, req.namespace);
                 unchecked.push(format!("{} {}/{} ({why})", c.kind, c.namespace, c.name));
