@@ -214,7 +214,7 @@ fn sdk_and_stackbook_share_releases() {
     // DeleteOptions body client-go sends when purging release Secrets.)
     rt.block_on(async {
         let c = Cluster::connect(Some(&kc), None).await.unwrap();
-        stackbook_helm::install::uninstall(&c, "sdkrel", NS, false)
+        stackbook_helm::install::uninstall(&c, "sdkrel", NS, false, Duration::from_secs(60))
             .await
             .unwrap()
     });
@@ -282,4 +282,115 @@ fn bench_pgo_install_vs_sdk() {
         "PGO install into kube-test-server: stackbook {ours:.3}s, Helm SDK {theirs:.3}s, ratio {:.2}x",
         theirs / ours
     );
+}
+
+/// Benchmark (run with `--ignored --nocapture`; needs the registry from
+/// `scripts/setup-registry.sh` and the SDK): the real PGO chart pushed to
+/// the local OCI registry, then installed into fresh test-double servers,
+/// pull included, stackbook vs the Helm SDK in the same run — once with a
+/// cold chart cache and once warm. Prints the ratios and the bytes
+/// stackbook downloaded on the warm run (the target is zero).
+#[test]
+#[ignore]
+fn bench_pgo_install_from_registry_vs_sdk() {
+    use stackbook_helm::source::{self, Cache, ChartRef, FetchOptions};
+    let Some(py) = python() else { return };
+    let addr = std::env::var("STACKBOOK_REGISTRY").unwrap_or_else(|_| "127.0.0.1:5055".into());
+    if std::net::TcpStream::connect(&addr).is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "registry {addr} not running"
+        );
+        eprintln!("SKIP: no registry at {addr} (scripts/setup-registry.sh)");
+        return;
+    }
+    let pgo = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/charts/pgo")
+        .canonicalize()
+        .unwrap();
+    let (archive, _, version) = source::package::package_dir(&pgo).unwrap();
+    let repo = format!("oci://{addr}/bench{}", std::process::id());
+    let cache_dir = std::env::temp_dir().join(format!("sb-helm-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache_dir);
+    let opts = FetchOptions {
+        cache: Cache::new(&cache_dir),
+        plain_http: true,
+        registry_config: Some(cache_dir.join("none.json")),
+        ..Default::default()
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        opts.oci_client(&addr)?
+            .push(&source::reference::parse_oci(&repo)?, &archive)
+            .await
+    })
+    .unwrap();
+    let chart_ref = format!("{repo}/pgo");
+    let reference = ChartRef::parse(&chart_ref).unwrap();
+    let values = Value::empty_map();
+    // stackbook: pull (through the cache) + load + connect + install.
+    let ours = |label: &str| -> (f64, u64) {
+        let kts = Kts::start();
+        let kc = kts.server.kubeconfig_path().unwrap();
+        let t = std::time::Instant::now();
+        let downloaded = rt.block_on(async {
+            let f = source::fetch(&reference, &version, &opts).await.unwrap();
+            let chart = stackbook_helm::chart::load_archive(&f.archive, "pgo").unwrap();
+            let c = Cluster::connect(Some(&kc), None).await.unwrap();
+            let req = InstallRequest {
+                name: "pgo",
+                namespace: NS,
+                chart: &chart,
+                values: &values,
+                create_namespace: true,
+                wait: false,
+                timeout: Duration::from_secs(60),
+                atomic: false,
+                skip_crds: false,
+                dry_run: false,
+                max_history: None,
+            };
+            assert!(upgrade_install(&c, &req).await.unwrap().changed);
+            f.downloaded_bytes
+        });
+        let secs = t.elapsed().as_secs_f64();
+        eprintln!("stackbook {label}: {secs:.3}s, {downloaded} bytes downloaded");
+        (secs, downloaded)
+    };
+    let sdk_install = |label: &str| -> f64 {
+        let kts = Kts::start();
+        let kc = kts.server.kubeconfig_path().unwrap();
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sdk_interop.py");
+        let out = Command::new(&py)
+            .arg(script)
+            .arg(&kc)
+            .args([NS, "install", "pgo", &chart_ref, "{}", &version])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "SDK install: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let j: Json = serde_json::from_slice(&out.stdout).unwrap();
+        let secs = j["_elapsed_s"].as_f64().unwrap();
+        eprintln!("Helm SDK  {label}: {secs:.3}s");
+        secs
+    };
+    let (cold, cold_bytes) = ours("cold cache");
+    let sdk_cold = sdk_install("first pull");
+    let (warm, warm_bytes) = ours("warm cache");
+    let sdk_warm = sdk_install("second pull");
+    eprintln!(
+        "PGO {version} from {chart_ref} into kube-test-server: cold stackbook {cold:.3}s vs SDK {sdk_cold:.3}s ({:.2}x), warm stackbook {warm:.3}s vs SDK {sdk_warm:.3}s ({:.2}x); bytes downloaded: cold {cold_bytes}, warm {warm_bytes}",
+        sdk_cold / cold,
+        sdk_warm / warm
+    );
+    assert!(cold_bytes >= archive.len() as u64);
+    assert_eq!(warm_bytes, 0, "a warm cache must not download");
+    let _ = std::fs::remove_dir_all(&cache_dir);
 }

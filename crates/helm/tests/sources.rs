@@ -4,13 +4,15 @@
 //! in-test server. Without the registry the OCI tests skip, unless `CI` is
 //! set, in which case they fail.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use base64::Engine as _;
+
+mod common;
+use common::StaticRepo;
 use stackbook_helm::source::package::package_dir;
 use stackbook_helm::source::reference::parse_oci;
 use stackbook_helm::source::{self, Cache, ChartRef, Credentials, FetchOptions, SourceError};
@@ -198,107 +200,6 @@ fn oci_basic_auth_from_docker_config() {
     let f = rt.block_on(source::fetch(&r, &version, &o)).unwrap();
     assert_eq!(f.archive, archive);
     std::fs::remove_dir_all(&dir).ok();
-}
-
-/// A response: status line, extra headers, body.
-type Reply = (String, Vec<(String, String)>, Vec<u8>);
-/// Request path and `Authorization` header ("" when absent) to a reply.
-type Handler = Arc<dyn Fn(&str, &str) -> Reply + Send + Sync>;
-
-/// A tiny HTTP/1.1 server on loopback (one request per connection), counting
-/// requests; stopped on drop.
-struct StaticRepo {
-    addr: String,
-    hits: Arc<AtomicUsize>,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl StaticRepo {
-    /// Serves `files`, requiring basic auth `auth` (user:password).
-    fn start(files: Vec<(String, Vec<u8>)>, auth: &str) -> StaticRepo {
-        let expected = format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(auth)
-        );
-        StaticRepo::start_with(Arc::new(move |path: &str, authz: &str| {
-            if authz != expected {
-                return ("401 Unauthorized".into(), vec![], b"auth required".to_vec());
-            }
-            match files.iter().find(|(p, _)| p == path) {
-                Some((_, b)) => ("200 OK".into(), vec![], b.clone()),
-                None => ("404 Not Found".into(), vec![], b"not found".to_vec()),
-            }
-        }))
-    }
-
-    fn start_with(handler: Handler) -> StaticRepo {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap().to_string();
-        let hits = Arc::new(AtomicUsize::new(0));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (h, s) = (hits.clone(), stop.clone());
-        let thread = std::thread::spawn(move || {
-            while !s.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        h.fetch_add(1, Ordering::Relaxed);
-                        serve(stream, &handler);
-                    }
-                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
-                }
-            }
-        });
-        StaticRepo {
-            addr,
-            hits,
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for StaticRepo {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-fn serve(stream: TcpStream, handler: &Handler) {
-    stream.set_nonblocking(false).ok();
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).is_err() {
-        return;
-    }
-    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
-    let mut authz = String::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
-            break;
-        }
-        if h.to_ascii_lowercase().starts_with("authorization:") {
-            authz = h[14..].trim().to_string();
-        }
-    }
-    let (status, headers, body) = handler(&path, &authz);
-    let mut out = stream;
-    let mut head = format!(
-        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    let _ = out.write_all(head.as_bytes());
-    let _ = out.write_all(&body);
-    let _ = out.read(&mut [0u8; 0]);
 }
 
 /// Bearer-token auth (the flow of Docker Hub, GHCR, Harbor): the registry

@@ -10,6 +10,7 @@
 //! - [`http`]: one reqwest client (rustls + ring, custom CA, basic auth).
 //! - [`oci`]: the OCI distribution API (pull, push, tags, token auth).
 //! - [`repo`]: classic `index.yaml` repositories with semver constraints.
+//! - [`repositories`]: named repositories in Helm's `repositories.yaml`.
 //! - [`auth`]: credentials (`~/.docker/config.json`, `--registry-config`).
 //! - [`cache`]: blobs by sha256 plus reference → digest records.
 //! - [`package`]: `.tgz` packaging of a chart directory (`helm package`).
@@ -21,6 +22,7 @@ pub mod oci;
 pub mod package;
 pub mod reference;
 pub mod repo;
+pub mod repositories;
 
 use std::path::PathBuf;
 
@@ -270,6 +272,9 @@ pub struct FetchOptions {
     pub update_repo_cache: bool,
     /// Never touch the network; serve from the cache or fail.
     pub offline: bool,
+    /// Send repository credentials to every host an index points at
+    /// (`pass_credentials_all`), not only the repository's own.
+    pub pass_credentials_all: bool,
 }
 
 impl Default for FetchOptions {
@@ -283,6 +288,7 @@ impl Default for FetchOptions {
             repo_url: None,
             update_repo_cache: false,
             offline: false,
+            pass_credentials_all: false,
         }
     }
 }
@@ -337,7 +343,8 @@ pub async fn fetch(
                 })?;
             let host = repo::origin_host(url);
             let client =
-                repo::RepoClient::new(http::client(&opts.http)?, url, opts.credentials_for(&host)?);
+                repo::RepoClient::new(http::client(&opts.http)?, url, opts.credentials_for(&host)?)
+                    .pass_credentials_all(opts.pass_credentials_all);
             client
                 .fetch(
                     chart,

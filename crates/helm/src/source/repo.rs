@@ -29,6 +29,7 @@ pub struct RepoClient {
     http: reqwest::Client,
     url: String,
     credentials: Option<Credentials>,
+    pass_credentials_all: bool,
     downloaded: AtomicU64,
 }
 
@@ -39,8 +40,44 @@ impl RepoClient {
             http,
             url: url.trim_end_matches('/').to_string(),
             credentials,
+            pass_credentials_all: false,
             downloaded: AtomicU64::new(0),
         }
+    }
+
+    /// Sends the credentials to every host, not only the repository's own
+    /// (Helm's `--pass-credentials`, `pass_credentials_all` in repositories.yaml).
+    pub fn pass_credentials_all(mut self, yes: bool) -> Self {
+        self.pass_credentials_all = yes;
+        self
+    }
+
+    /// Bytes downloaded so far by this client.
+    pub fn downloaded_bytes(&self) -> u64 {
+        self.downloaded.load(Ordering::Relaxed)
+    }
+
+    /// Downloads `index.yaml`, checks that it is an index (an `entries`
+    /// map), records it in the cache (so a later install with an exact or
+    /// cached version needs no request) and returns its bytes.
+    pub async fn download_index(&self, cache: &Cache) -> Result<Vec<u8>, SourceError> {
+        let what = format!("{}/index.yaml", self.url);
+        let data = self.get(&what).await?;
+        let doc = crate::yaml::parse(&String::from_utf8_lossy(&data)).map_err(|e| {
+            SourceError::Malformed {
+                what: what.clone(),
+                reason: format!("not a chart repository index (invalid YAML: {e})"),
+            }
+        })?;
+        if !matches!(doc.get("entries"), Some(Value::Map(_))) {
+            return Err(SourceError::Malformed {
+                what,
+                reason: "not a chart repository index (no `entries` map)".into(),
+            });
+        }
+        let d = cache.put_blob(&data)?;
+        cache.put_ref(&format!("index {}", self.url), &d)?;
+        Ok(data)
     }
 
     async fn get(&self, url: &str) -> Result<Vec<u8>, SourceError> {
@@ -48,7 +85,7 @@ impl RepoClient {
         // Like Helm (without --pass-credentials): credentials only go to the
         // repository's own host.
         if let Some(c) = &self.credentials
-            && same_origin(url, &self.url)
+            && (self.pass_credentials_all || same_origin(url, &self.url))
         {
             rb = rb.basic_auth(&c.username, Some(&c.password));
         }

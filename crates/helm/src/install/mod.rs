@@ -16,10 +16,21 @@
 //! Idempotence: when the deployed revision has the same chart (name,
 //! version), the same user values and the same rendered manifest, nothing
 //! is written and no revision is added.
+//!
+//! Submodules: [`wait`] (readiness per kind), [`hooks`] (hook execution),
+//! [`plan`] (`--check`: server-side dry run of every object), [`diff`]
+//! (`--diff`: per-object diff of two release manifests, Secrets redacted).
+
+pub mod diff;
+pub mod hooks;
+pub mod plan;
+pub mod wait;
+
+pub use wait::wait_ready;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
@@ -102,15 +113,56 @@ pub enum InstallError {
     /// No such release/revision.
     #[error("release {0}: not found")]
     NotFound(String),
+    /// The API server could not be reached (connection refused, DNS, TLS,
+    /// timeout): the module reports the host unreachable.
+    #[error("{what}: cluster unreachable: {message}")]
+    Unreachable {
+        /// What was being done.
+        what: String,
+        /// The transport error chain.
+        message: String,
+    },
+    /// An object can never become ready (a failed Job or Pod).
+    #[error("{object}: {reason}")]
+    NotReady {
+        /// `Job ns/name`.
+        object: String,
+        /// Why.
+        reason: String,
+    },
+    /// A hook failed.
+    #[error("{event} hook {hook} failed: {message}")]
+    Hook {
+        /// `pre-install`, ...
+        event: String,
+        /// Hook name and template.
+        hook: String,
+        /// The failure.
+        message: String,
+    },
+}
+
+impl InstallError {
+    /// True when the cluster could not be reached at all.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, InstallError::Unreachable { .. })
+    }
 }
 
 fn api_err(what: impl Into<String>) -> impl FnOnce(kube::Error) -> InstallError {
     let what = what.into();
-    move |e| InstallError::Api {
-        what,
-        message: match &e {
-            kube::Error::Api(s) => s.message.clone(),
-            other => crate::source::http::error_chain(other),
+    move |e| match &e {
+        kube::Error::Api(s) => InstallError::Api {
+            what,
+            message: s.message.clone(),
+        },
+        kube::Error::HyperError(_) | kube::Error::Service(_) => InstallError::Unreachable {
+            what,
+            message: crate::source::http::error_chain(&e),
+        },
+        other => InstallError::Api {
+            what,
+            message: crate::source::http::error_chain(other),
         },
     }
 }
@@ -376,7 +428,9 @@ fn unix_now() -> i64 {
 }
 
 /// A parsed document of a manifest: (template path, object).
-fn documents(manifest_text: &[(String, String)]) -> Result<Vec<(String, Json)>, InstallError> {
+pub(crate) fn documents(
+    manifest_text: &[(String, String)],
+) -> Result<Vec<(String, Json)>, InstallError> {
     let mut out = Vec::new();
     for (template, content) in manifest_text {
         let docs = crate::yaml::parse_all(content).map_err(|e| InstallError::BadManifest {
@@ -416,7 +470,7 @@ pub fn split_stored_manifest(manifest: &str) -> Vec<(String, String)> {
 }
 
 /// Identity of an object: (apiVersion group part, kind, namespace, name).
-fn identity(obj: &Json, ns: &str) -> (String, String, String, String) {
+pub(crate) fn identity(obj: &Json, ns: &str) -> (String, String, String, String) {
     let s = |p: &str| {
         obj.pointer(p)
             .and_then(Json::as_str)
@@ -437,7 +491,7 @@ fn identity(obj: &Json, ns: &str) -> (String, String, String, String) {
 }
 
 /// Helm's ownership metadata on every resource it manages.
-fn with_ownership(mut obj: Json, release: &str, ns: &str) -> Json {
+pub(crate) fn with_ownership(mut obj: Json, release: &str, ns: &str) -> Json {
     if let Some(md) = obj.get_mut("metadata").and_then(Json::as_object_mut) {
         let labels = md.entry("labels").or_insert_with(|| json!({}));
         if let Some(l) = labels.as_object_mut() {
@@ -496,6 +550,9 @@ pub struct Outcome {
     pub before_manifest: String,
     /// Warnings (e.g. values no template reads).
     pub warnings: Vec<String>,
+    /// Per-object actions of a dry run (`--check`): what would be created,
+    /// updated or deleted, each validated by the API server.
+    pub changes: Vec<plan::ObjectChange>,
 }
 
 /// Installs or upgrades `req.name`.
@@ -540,6 +597,7 @@ pub async fn upgrade_install(
                     release: Some(d.clone()),
                     before_manifest: d.manifest.clone(),
                     warnings,
+                    changes: Vec::new(),
                 });
             }
         }
@@ -597,12 +655,25 @@ pub async fn upgrade_install(
             .collect::<Vec<_>>(),
     )?;
     if req.dry_run {
+        // Server-side dry run (dryRun=All) of every object: the API server
+        // validates and defaults them; nothing is written.
+        let changes = plan::dry_run(
+            cluster,
+            req,
+            &rendered,
+            &new_docs,
+            deployed.as_ref(),
+            is_upgrade,
+            &mut warnings,
+        )
+        .await?;
         rel.info.status = Status::Deployed;
         return Ok(Outcome {
             changed: true,
             release: Some(rel),
             before_manifest,
             warnings,
+            changes,
         });
     }
     if req.create_namespace {
@@ -617,6 +688,7 @@ pub async fn upgrade_install(
         &new_docs,
         deployed.as_ref(),
         is_upgrade,
+        &mut rel.hooks,
     )
     .await;
     match result {
@@ -645,6 +717,7 @@ pub async fn upgrade_install(
                 release: Some(rel),
                 before_manifest,
                 warnings,
+                changes: Vec::new(),
             })
         }
         Err(e) => {
@@ -670,7 +743,7 @@ pub async fn upgrade_install(
                         .await?;
                     }
                     None => {
-                        uninstall(cluster, req.name, req.namespace, false).await?;
+                        uninstall(cluster, req.name, req.namespace, false, req.timeout).await?;
                     }
                 }
                 return Err(InstallError::Api {
@@ -697,6 +770,7 @@ async fn deploy(
     new_docs: &[(String, Json)],
     previous: Option<&Release>,
     is_upgrade: bool,
+    hooks: &mut [crate::release::Hook],
 ) -> Result<(), InstallError> {
     // CRDs first, on install only (Helm never upgrades or deletes them).
     if !is_upgrade && !req.skip_crds && !rendered.crds.is_empty() {
@@ -717,7 +791,7 @@ async fn deploy(
     } else {
         "pre-install"
     };
-    run_hooks(cluster, req, rendered, event).await?;
+    hooks::run(cluster, req.namespace, hooks, event, req.timeout).await?;
     for (t, d) in new_docs {
         cluster
             .apply(
@@ -751,114 +825,7 @@ async fn deploy(
     } else {
         "post-install"
     };
-    run_hooks(cluster, req, rendered, event).await
-}
-
-/// Minimal hooks: applies the hooks for `event` by weight, waits for Jobs,
-/// honours `before-hook-creation` and `hook-succeeded` delete policies.
-async fn run_hooks(
-    cluster: &Cluster,
-    req: &InstallRequest<'_>,
-    rendered: &crate::render::Rendered,
-    event: &str,
-) -> Result<(), InstallError> {
-    let mut hooks: Vec<_> = rendered
-        .hooks
-        .iter()
-        .map(crate::release::build::hook_record)
-        .filter(|h| h.events.iter().any(|e| e == event))
-        .collect();
-    hooks.sort_by(|a, b| a.weight.cmp(&b.weight).then(a.name.cmp(&b.name)));
-    for h in hooks {
-        let docs = documents(&[(h.path.clone(), h.manifest.clone())])?;
-        let policies = if h.delete_policies.is_empty() {
-            vec!["before-hook-creation".to_string()]
-        } else {
-            h.delete_policies.clone()
-        };
-        for (t, d) in &docs {
-            if policies.iter().any(|p| p == "before-hook-creation") {
-                cluster.delete(d, req.namespace, t).await?;
-            }
-            cluster.apply(d, req.namespace, t, false).await?;
-        }
-        wait_ready(cluster, &docs, req.namespace, req.timeout).await?;
-        if policies.iter().any(|p| p == "hook-succeeded") {
-            for (t, d) in &docs {
-                cluster.delete(d, req.namespace, t).await?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Readiness of one workload, or None when its kind has no readiness.
-fn is_ready(kind: &str, live: &Json) -> Option<bool> {
-    let num = |p: &str| live.pointer(p).and_then(Json::as_i64);
-    let generation_seen =
-        num("/status/observedGeneration").unwrap_or(0) >= num("/metadata/generation").unwrap_or(0);
-    match kind {
-        "Deployment" | "StatefulSet" => {
-            let want = num("/spec/replicas").unwrap_or(1);
-            let ready = num("/status/readyReplicas").unwrap_or(0);
-            let updated = num("/status/updatedReplicas").unwrap_or(ready);
-            Some(generation_seen && ready >= want && updated >= want)
-        }
-        "DaemonSet" => Some(
-            generation_seen
-                && num("/status/numberReady").unwrap_or(0)
-                    >= num("/status/desiredNumberScheduled").unwrap_or(0),
-        ),
-        "Job" => {
-            Some(num("/status/succeeded").unwrap_or(0) >= num("/spec/completions").unwrap_or(1))
-        }
-        _ => None,
-    }
-}
-
-/// Polls Deployments, StatefulSets, DaemonSets and Jobs until ready.
-pub async fn wait_ready(
-    cluster: &Cluster,
-    docs: &[(String, Json)],
-    ns: &str,
-    timeout: Duration,
-) -> Result<(), InstallError> {
-    let start = Instant::now();
-    let watched: Vec<&Json> = docs
-        .iter()
-        .map(|(_, d)| d)
-        .filter(|d| {
-            is_ready(
-                d.get("kind").and_then(Json::as_str).unwrap_or(""),
-                &json!({"status": {}, "spec": {"replicas": 0, "completions": 0}}),
-            )
-            .is_some()
-        })
-        .collect();
-    loop {
-        let mut pending = Vec::new();
-        for d in &watched {
-            let kind = d.get("kind").and_then(Json::as_str).unwrap_or("");
-            let ready = match cluster.get(d, ns).await? {
-                Some(live) => is_ready(kind, &live).unwrap_or(true),
-                None => false,
-            };
-            if !ready {
-                let (_, k, n, name) = identity(d, ns);
-                pending.push(format!("{k} {n}/{name}"));
-            }
-        }
-        if pending.is_empty() {
-            return Ok(());
-        }
-        if start.elapsed() >= timeout {
-            return Err(InstallError::Timeout {
-                timeout,
-                pending: pending.join(", "),
-            });
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    hooks::run(cluster, req.namespace, hooks, event, req.timeout).await
 }
 
 /// Uninstalls: deletes the release's resources (reverse install order,
@@ -868,9 +835,10 @@ pub async fn uninstall(
     name: &str,
     ns: &str,
     dry_run: bool,
+    timeout: Duration,
 ) -> Result<Outcome, InstallError> {
     let history = cluster.history(ns, name).await?;
-    let Some(last) = history
+    let Some(mut last) = history
         .iter()
         .rev()
         .find(|r| r.info.status != Status::Uninstalled)
@@ -882,25 +850,41 @@ pub async fn uninstall(
             release: None,
             before_manifest: String::new(),
             warnings: Vec::new(),
+            changes: Vec::new(),
         });
     };
+    let docs = documents(&split_stored_manifest(&last.manifest))?;
+    let kept = |d: &Json| {
+        d.pointer("/metadata/annotations/helm.sh~1resource-policy")
+            .and_then(Json::as_str)
+            == Some("keep")
+    };
     if dry_run {
+        let changes = docs
+            .iter()
+            .filter(|(_, d)| !kept(d))
+            .map(|(t, d)| plan::ObjectChange::of(plan::Action::Delete, t, d, ns))
+            .collect();
         return Ok(Outcome {
             changed: true,
             release: None,
             before_manifest: last.manifest,
             warnings: Vec::new(),
+            changes,
         });
     }
-    let docs = documents(&split_stored_manifest(&last.manifest))?;
+    // Helm's order: mark `uninstalling`, pre-delete hooks, delete the
+    // resources (reverse install order), post-delete hooks, drop the records.
+    last.info.status = Status::Uninstalling;
+    last.info.description = "Deletion in progress (or silently failed)".into();
+    cluster.store(&last, false).await?;
+    hooks::run(cluster, ns, &mut last.hooks, "pre-delete", timeout).await?;
     for (t, d) in docs.iter().rev() {
-        let policy = d
-            .pointer("/metadata/annotations/helm.sh~1resource-policy")
-            .and_then(Json::as_str);
-        if policy != Some("keep") {
+        if !kept(d) {
             cluster.delete(d, ns, t).await?;
         }
     }
+    hooks::run(cluster, ns, &mut last.hooks, "post-delete", timeout).await?;
     for r in &history {
         cluster.forget(r).await?;
     }
@@ -909,6 +893,7 @@ pub async fn uninstall(
         release: None,
         before_manifest: last.manifest,
         warnings: Vec::new(),
+        changes: Vec::new(),
     })
 }
 
@@ -947,6 +932,7 @@ pub async fn rollback(
         release: Some(rel),
         before_manifest: before,
         warnings: Vec::new(),
+        changes: Vec::new(),
     })
 }
 
@@ -966,30 +952,20 @@ async fn rollback_to(
     rel.info.description = format!("Rollback to {}", target.version);
     rel.info.last_deployed = crate::release::time::now_rfc3339();
     rel.info.deleted = String::new();
-    cluster.store(&rel, true).await?;
     let docs = documents(&split_stored_manifest(&target.manifest))?;
-    for (t, d) in &docs {
-        cluster
-            .apply(&with_ownership(d.clone(), name, ns), ns, t, false)
-            .await?;
-    }
-    if let Some(current) = history
+    cluster.store(&rel, true).await?;
+    // From here on a failure marks the revision failed, so no
+    // `pending-rollback` record is left to lock the release.
+    let current = history
         .iter()
         .rev()
-        .find(|r| r.info.status == Status::Deployed || r.info.status == Status::Failed)
-    {
-        let keep: BTreeSet<_> = docs.iter().map(|(_, d)| identity(d, ns)).collect();
-        for (t, d) in documents(&split_stored_manifest(&current.manifest))?
-            .iter()
-            .rev()
-        {
-            if !keep.contains(&identity(d, ns)) {
-                cluster.delete(d, ns, t).await?;
-            }
-        }
-    }
-    if wait {
-        wait_ready(cluster, &docs, ns, timeout).await?;
+        .find(|r| r.info.status == Status::Deployed || r.info.status == Status::Failed);
+    let applied = apply_rollback(cluster, name, ns, &docs, current, &mut rel, timeout, wait).await;
+    if let Err(e) = applied {
+        rel.info.status = Status::Failed;
+        rel.info.description = format!("Rollback \"{name}\" failed: {e}");
+        cluster.store(&rel, false).await?;
+        return Err(e);
     }
     for r in history.iter().filter(|r| r.info.status == Status::Deployed) {
         let mut old = r.clone();
@@ -999,4 +975,44 @@ async fn rollback_to(
     rel.info.status = Status::Deployed;
     cluster.store(&rel, false).await?;
     Ok(rel)
+}
+
+/// The cluster side of a rollback: `pre-rollback` hooks, the target's
+/// objects applied, objects only the current revision has deleted, wait,
+/// `post-rollback` hooks.
+#[allow(clippy::too_many_arguments)]
+async fn apply_rollback(
+    cluster: &Cluster,
+    name: &str,
+    ns: &str,
+    docs: &[(String, Json)],
+    current: Option<&Release>,
+    rel: &mut Release,
+    timeout: Duration,
+    wait: bool,
+) -> Result<(), InstallError> {
+    hooks::run(cluster, ns, &mut rel.hooks, "pre-rollback", timeout).await?;
+    for (t, d) in docs {
+        cluster
+            .apply(&with_ownership(d.clone(), name, ns), ns, t, false)
+            .await?;
+    }
+    if let Some(current) = current {
+        let keep: BTreeSet<_> = docs.iter().map(|(_, d)| identity(d, ns)).collect();
+        for (t, d) in documents(&split_stored_manifest(&current.manifest))?
+            .iter()
+            .rev()
+        {
+            let policy = d
+                .pointer("/metadata/annotations/helm.sh~1resource-policy")
+                .and_then(Json::as_str);
+            if !keep.contains(&identity(d, ns)) && policy != Some("keep") {
+                cluster.delete(d, ns, t).await?;
+            }
+        }
+    }
+    if wait {
+        wait_ready(cluster, docs, ns, timeout).await?;
+    }
+    hooks::run(cluster, ns, &mut rel.hooks, "post-rollback", timeout).await
 }

@@ -27,12 +27,21 @@ use stackbook_engine::modules::{
 };
 
 use crate::install::{self, Cluster, InstallRequest, Outcome};
-use crate::source::{self, ChartRef, FetchOptions};
+use crate::source::{self, ChartRef, FetchOptions, repositories};
 use crate::values::{SetMode, UserValues};
 
-/// Registers `kubernetes.core.helm` (alias `helm`) and
-/// `kubernetes.core.helm_info` (alias `helm_info`).
+pub mod repository;
+
+/// Registers `kubernetes.core.helm` (alias `helm`),
+/// `kubernetes.core.helm_info` (alias `helm_info`) and
+/// `kubernetes.core.helm_repository` (alias `helm_repository`).
 pub fn register(registry: &mut Registry) {
+    registry.register(
+        "kubernetes.core.helm_repository",
+        &["helm_repository"],
+        Arc::new(repository::HelmRepository),
+        false,
+    );
     registry.register("kubernetes.core.helm", &["helm"], Arc::new(Helm), false);
     registry.register(
         "kubernetes.core.helm_info",
@@ -68,20 +77,24 @@ impl Module for HelmInfo {
             Ok(a) => a,
             Err(f) => return f,
         };
-        let info = || -> Result<ModuleResult, String> {
+        let info = || -> Result<ModuleResult, ModError> {
             let name = a.name.clone().ok_or("missing required arguments: name")?;
             let namespace = a
                 .release_namespace
                 .clone()
                 .ok_or("missing required arguments: release_namespace")?;
-            let kubeconfig = a.kubeconfig.clone().map(PathBuf::from);
+            let kubeconfig = a
+                .kubeconfig
+                .clone()
+                .map(PathBuf::from)
+                .or_else(|| task_env(context, "K8S_AUTH_KUBECONFIG").map(PathBuf::from));
+            let kube_context = a
+                .kube_context
+                .clone()
+                .or_else(|| task_env(context, "K8S_AUTH_CONTEXT"));
             let history = runtime()?.block_on(async {
-                let c = Cluster::connect(kubeconfig.as_deref(), a.kube_context.as_deref())
-                    .await
-                    .map_err(|e| e.to_string())?;
-                c.history(&namespace, &name)
-                    .await
-                    .map_err(|e| e.to_string())
+                let c = Cluster::connect(kubeconfig.as_deref(), kube_context.as_deref()).await?;
+                Ok::<_, ModError>(c.history(&namespace, &name).await?)
             })?;
             let current = history
                 .iter()
@@ -93,10 +106,11 @@ impl Module for HelmInfo {
                 release: current.cloned(),
                 before_manifest: String::new(),
                 warnings: Vec::new(),
+                changes: Vec::new(),
             };
             Ok(result(context, &out, &name, &namespace))
         };
-        info().unwrap_or_else(failed)
+        info().unwrap_or_else(ModError::into_result)
     }
 }
 
@@ -231,102 +245,240 @@ impl Module for Helm {
         };
         match run(context, a) {
             Ok(r) => r,
-            Err(msg) => failed(msg),
+            Err(e) => e.into_result(),
         }
     }
 }
 
-fn run(context: &ModuleContext<'_>, a: HelmArgs) -> Result<ModuleResult, String> {
+/// A module failure: a plain failure, or a target that could not be
+/// reached at all (the API server or a registry/repository host), which the
+/// engine reports as an unreachable host (exit code 4), like the `k8s` module.
+#[derive(Debug)]
+pub(crate) enum ModError {
+    /// `failed: true`.
+    Failed(String),
+    /// `unreachable: true`.
+    Unreachable(String),
+}
+
+impl From<String> for ModError {
+    fn from(s: String) -> Self {
+        ModError::Failed(s)
+    }
+}
+
+impl From<&str> for ModError {
+    fn from(s: &str) -> Self {
+        ModError::Failed(s.to_string())
+    }
+}
+
+impl From<install::InstallError> for ModError {
+    fn from(e: install::InstallError) -> Self {
+        if e.is_unreachable() {
+            ModError::Unreachable(e.to_string())
+        } else {
+            ModError::Failed(e.to_string())
+        }
+    }
+}
+
+impl From<source::SourceError> for ModError {
+    fn from(e: source::SourceError) -> Self {
+        match &e {
+            source::SourceError::Http { url, .. } if !url.is_empty() => {
+                ModError::Unreachable(e.to_string())
+            }
+            _ => ModError::Failed(e.to_string()),
+        }
+    }
+}
+
+impl ModError {
+    /// The module result.
+    pub(crate) fn into_result(self) -> ModuleResult {
+        match self {
+            ModError::Failed(m) => failed(m),
+            ModError::Unreachable(m) => {
+                let mut r = failed(m);
+                r.insert("unreachable".into(), Json::Bool(true));
+                r
+            }
+        }
+    }
+}
+
+/// An environment variable as the task sees it: its `environment:` first,
+/// then the process.
+pub(crate) fn task_env(context: &ModuleContext<'_>, key: &str) -> Option<String> {
+    context
+        .environment
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .or_else(|| std::env::var(key).ok())
+}
+
+/// The chart cache: `$XDG_CACHE_HOME/stackbook/charts` as the task sees it.
+pub(crate) fn chart_cache(context: &ModuleContext<'_>) -> source::Cache {
+    match task_env(context, "XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        Some(x) => source::Cache::new(PathBuf::from(x).join("stackbook").join("charts")),
+        None => source::Cache::new(source::Cache::default_root()),
+    }
+}
+
+fn user_values(context: &ModuleContext<'_>, a: &HelmArgs) -> Result<UserValues, ModError> {
+    let mut user = UserValues::new();
+    if let Some(v) = a.values.as_ref().filter(|v| !v.is_null()) {
+        let text = serde_json::to_string(v).map_err(|e| e.to_string())?;
+        user.add_yaml("values", &text).map_err(|e| e.to_string())?;
+    }
+    for f in &a.values_files {
+        let p = context.find_source(f, "files");
+        let text = std::fs::read_to_string(&p)
+            .map_err(|e| format!("values_files: {}: {e}", p.display()))?;
+        user.add_yaml(f, &text).map_err(|e| e.to_string())?;
+    }
+    for s in &a.set_values {
+        let expr = s
+            .value
+            .as_deref()
+            .ok_or("set_values: each entry needs `value`")?;
+        let mode = match s.value_type.as_deref().unwrap_or("raw") {
+            "raw" => SetMode::Typed,
+            "string" => SetMode::String,
+            "json" => SetMode::Json,
+            other => {
+                return Err(format!(
+                    "set_values: value_type must be raw, string or json, got {other:?}"
+                )
+                .into());
+            }
+        };
+        user.set(expr, mode).map_err(|e| e.to_string())?;
+    }
+    Ok(user)
+}
+
+/// Fetch options for `chart_ref`; a `repo/chart` without `chart_repo_url`
+/// resolves through Helm's repositories file (`helm_repository`).
+fn fetch_options(
+    context: &ModuleContext<'_>,
+    a: &HelmArgs,
+    reference: &ChartRef,
+) -> Result<FetchOptions, ModError> {
+    let mut fetch = FetchOptions {
+        cache: chart_cache(context),
+        plain_http: a.plain_http.unwrap_or(false),
+        registry_config: a.registry_config.clone().map(PathBuf::from),
+        repo_url: a.chart_repo_url.clone(),
+        update_repo_cache: a.update_repo_cache.unwrap_or(false),
+        http: source::http::HttpOptions {
+            ca_file: a.ca_cert.clone().map(PathBuf::from),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    if let ChartRef::Repo { repo, chart } = reference
+        && a.chart_repo_url.is_none()
+    {
+        let env = |k: &str| task_env(context, k);
+        let path = repositories::config_path(&env);
+        let file = repositories::RepositoryFile::load(&path)?;
+        let entry = file.get(repo)?.ok_or_else(|| {
+            let known = file.names();
+            format!(
+                "chart_ref {repo}/{chart}: no repository named {repo:?} in {} (known: {}); add it with helm_repository or set chart_repo_url",
+                path.display(),
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            )
+        })?;
+        fetch.repo_url = Some(entry.url.clone());
+        if !entry.username.is_empty() || !entry.password.is_empty() {
+            fetch.credentials = Some(source::Credentials {
+                username: entry.username.clone(),
+                password: entry.password.clone(),
+            });
+        }
+        fetch.pass_credentials_all = entry.pass_credentials_all;
+        if !entry.ca_file.is_empty() && fetch.http.ca_file.is_none() {
+            fetch.http.ca_file = Some(PathBuf::from(&entry.ca_file));
+        }
+        fetch.http.insecure_skip_tls_verify = entry.insecure_skip_tls_verify;
+    }
+    Ok(fetch)
+}
+
+fn run(context: &ModuleContext<'_>, a: HelmArgs) -> Result<ModuleResult, ModError> {
+    // `force` is accepted for compatibility: stackbook always applies with
+    // server-side apply and `force=true` (Helm 4's behaviour), which takes
+    // over conflicting fields as `helm upgrade --force` would.
     let _ = a.force;
-    let name = a.name.ok_or("missing required arguments: name")?;
+    let name = a.name.clone().ok_or("missing required arguments: name")?;
     let namespace = a
         .release_namespace
+        .clone()
         .ok_or("missing required arguments: release_namespace")?;
-    let state = a.release_state.unwrap_or_else(|| "present".into());
+    let state = a.release_state.clone().unwrap_or_else(|| "present".into());
     let timeout = match &a.wait_timeout {
         Some(v) => parse_duration(v)?,
         None => Duration::from_secs(300),
     };
-    let kubeconfig = a.kubeconfig.map(PathBuf::from).or_else(|| {
-        context
-            .environment
-            .iter()
-            .find(|(k, _)| k == "K8S_AUTH_KUBECONFIG")
-            .map(|(_, v)| PathBuf::from(v))
-    });
+    let kubeconfig = a
+        .kubeconfig
+        .clone()
+        .map(PathBuf::from)
+        .or_else(|| task_env(context, "K8S_AUTH_KUBECONFIG").map(PathBuf::from));
+    let kube_context = a
+        .kube_context
+        .clone()
+        .or_else(|| task_env(context, "K8S_AUTH_CONTEXT"));
     let rt = runtime()?;
     match state.as_str() {
         "absent" => rt.block_on(async {
-            let cluster = Cluster::connect(kubeconfig.as_deref(), a.kube_context.as_deref())
-                .await
-                .map_err(|e| e.to_string())?;
-            let out = install::uninstall(&cluster, &name, &namespace, context.check_mode)
-                .await
-                .map_err(|e| e.to_string())?;
+            let cluster = Cluster::connect(kubeconfig.as_deref(), kube_context.as_deref()).await?;
+            let out = install::uninstall(&cluster, &name, &namespace, context.check_mode, timeout)
+                .await?;
             Ok(result(context, &out, &name, &namespace))
         }),
         "present" => {
-            let chart_ref = a.chart_ref.ok_or("missing required arguments: chart_ref")?;
-            let version = a.chart_version.unwrap_or_default();
-            let mut user = UserValues::new();
-            if let Some(v) = a.values.as_ref().filter(|v| !v.is_null()) {
-                let text = serde_json::to_string(v).map_err(|e| e.to_string())?;
-                user.add_yaml("values", &text).map_err(|e| e.to_string())?;
-            }
-            for f in &a.values_files {
-                let p = context.find_source(f, "files");
-                let text = std::fs::read_to_string(&p)
-                    .map_err(|e| format!("values_files: {}: {e}", p.display()))?;
-                user.add_yaml(f, &text).map_err(|e| e.to_string())?;
-            }
-            for s in &a.set_values {
-                let expr = s
-                    .value
-                    .as_deref()
-                    .ok_or("set_values: each entry needs `value`")?;
-                let mode = match s.value_type.as_deref().unwrap_or("raw") {
-                    "raw" => SetMode::Typed,
-                    "string" => SetMode::String,
-                    "json" => SetMode::Json,
-                    other => {
-                        return Err(format!(
-                            "set_values: value_type must be raw, string or json, got {other:?}"
-                        ));
-                    }
-                };
-                user.set(expr, mode).map_err(|e| e.to_string())?;
-            }
-            let values = user.to_value();
-            let reference = ChartRef::parse(&chart_ref).map_err(|e| e.to_string())?;
-            let fetch = FetchOptions {
-                plain_http: a.plain_http.unwrap_or(false),
-                registry_config: a.registry_config.map(PathBuf::from),
-                repo_url: a.chart_repo_url.clone(),
-                update_repo_cache: a.update_repo_cache.unwrap_or(false),
-                http: source::http::HttpOptions {
-                    ca_file: a.ca_cert.map(PathBuf::from),
-                    ..Default::default()
-                },
-                ..Default::default()
-            };
+            let chart_ref = a
+                .chart_ref
+                .clone()
+                .ok_or("missing required arguments: chart_ref")?;
+            let version = a.chart_version.clone().unwrap_or_default();
+            let values = user_values(context, &a)?.to_value();
+            let reference = ChartRef::parse(&chart_ref)?;
+            let fetch = fetch_options(context, &a, &reference)?;
             rt.block_on(async {
                 let chart = match &reference {
                     ChartRef::Local(p) => {
-                        let p = if p.exists() { p.clone() } else { context.find_source(&chart_ref, "files") };
+                        let p = if p.exists() {
+                            p.clone()
+                        } else {
+                            context.find_source(&chart_ref, "files")
+                        };
                         crate::load_chart(&p).map_err(|e| e.to_string())?
                     }
-                    ChartRef::Repo { .. } if a.chart_repo_url.is_none() => {
-                        return Err(format!("chart_ref {chart_ref}: named repositories need chart_repo_url (helm_repository is not supported yet)"));
-                    }
                     _ => {
-                        let f = source::fetch(&reference, &version, &fetch).await.map_err(|e| e.to_string())?;
-                        crate::chart::load_archive(&f.archive, &chart_ref).map_err(|e| e.to_string())?
+                        let f = source::fetch(&reference, &version, &fetch).await?;
+                        crate::chart::load_archive(&f.archive, &chart_ref)
+                            .map_err(|e| e.to_string())?
                     }
                 };
-                if !version.is_empty() && matches!(reference, ChartRef::Local(_)) && chart.version != version && crate::source::oci::is_exact_version(&version) {
-                    return Err(format!("chart {chart_ref} has version {}, not the requested {version}", chart.version));
+                if !version.is_empty()
+                    && matches!(reference, ChartRef::Local(_))
+                    && chart.version != version
+                    && crate::source::oci::is_exact_version(&version)
+                {
+                    return Err(format!(
+                        "chart {chart_ref} has version {}, not the requested {version}",
+                        chart.version
+                    )
+                    .into());
                 }
-                let cluster = Cluster::connect(kubeconfig.as_deref(), a.kube_context.as_deref()).await.map_err(|e| e.to_string())?;
+                let cluster =
+                    Cluster::connect(kubeconfig.as_deref(), kube_context.as_deref()).await?;
                 let req = InstallRequest {
                     name: &name,
                     namespace: &namespace,
@@ -340,13 +492,14 @@ fn run(context: &ModuleContext<'_>, a: HelmArgs) -> Result<ModuleResult, String>
                     dry_run: context.check_mode,
                     max_history: a.history_max.and_then(|m| usize::try_from(m).ok()),
                 };
-                let out = install::upgrade_install(&cluster, &req).await.map_err(|e| e.to_string())?;
+                let out = install::upgrade_install(&cluster, &req).await?;
                 Ok(result(context, &out, &name, &namespace))
             })
         }
         other => Err(format!(
             "value of release_state must be one of: present, absent, got: {other}"
-        )),
+        )
+        .into()),
     }
 }
 
@@ -371,15 +524,25 @@ fn result(context: &ModuleContext<'_>, out: &Outcome, name: &str, namespace: &st
     if !out.warnings.is_empty() {
         r.insert("warnings".into(), json!(out.warnings));
     }
+    if context.check_mode && out.changed {
+        r.insert(
+            "changes".into(),
+            Json::Array(out.changes.iter().map(|c| c.to_json()).collect()),
+        );
+    }
     if context.diff && out.changed {
+        let after = out
+            .release
+            .as_ref()
+            .map(|x| x.manifest.as_str())
+            .unwrap_or_default();
         r.insert(
             "diff".into(),
-            json!({
-                "before": out.before_manifest,
-                "after": out.release.as_ref().map(|x| x.manifest.clone()).unwrap_or_default(),
-                "before_header": format!("release {namespace}/{name}"),
-                "after_header": format!("release {namespace}/{name}"),
-            }),
+            Json::Array(install::diff::manifest_diffs(
+                &out.before_manifest,
+                after,
+                namespace,
+            )),
         );
     }
     r
