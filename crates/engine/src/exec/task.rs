@@ -925,6 +925,10 @@ impl Runtime<'_, '_> {
         scope: &Arc<Scope>,
         loop_vars: &[(String, Value)],
     ) -> Result<(ModuleResult, Request), String> {
+        // The log writer drops trace events (arguments, payloads) inside this span: a no_log
+        // task's values become secrets only once its result is censored (src/logging.rs).
+        let _no_log =
+            (self.no_log(task, inherited, host)).then(|| tracing::error_span!("no_log").entered());
         let raw = raw_arguments(&task.args, &entry.fqcn, entry.free_form)?;
         let raw_keys: &[&str] = match &entry.action {
             Action::Module(module) => module.raw_arguments(),
@@ -941,6 +945,8 @@ impl Runtime<'_, '_> {
                 let environment = self.environment(inherited, task, scope)?;
                 let check_mode = self.check_mode(task, inherited, scope);
                 let search_dirs = self.search_dirs(inherited);
+                tracing::debug!(module = %entry.fqcn, host, check_mode, "running module");
+                tracing::trace!(module = %entry.fqcn, %args, "module arguments");
                 let context = ModuleContext {
                     host,
                     check_mode,

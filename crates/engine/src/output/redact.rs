@@ -8,12 +8,34 @@ use base64::engine::general_purpose::STANDARD;
 pub use stackbook_secrets::redact::Registration;
 pub use stackbook_secrets::{MASK, Redactor};
 
-/// Registers a secret and the value it usually turns into before use: secret managers hand
-/// out base64 (the seed's `scw secret version access … | jq -r .data`), which playbooks
-/// `| b64decode` — so the decoded text is masked too. Returns whether the secret itself
-/// could be registered (too-short values cannot be masked safely).
+/// Registers a secret and the values it usually turns into before use:
+/// - secret managers hand out base64 (the seed's `scw secret version access … | jq -r .data`),
+///   which playbooks `| b64decode` — so the decoded text is masked too;
+/// - a secret that is a JSON document (`aws_secret` without `json_key`, a `url` lookup of a
+///   credentials endpoint, a `no_log` task's `stdout`) is usually taken apart with
+///   `from_json`, so every string in it is a secret of its own (and its base64-decoded text).
+///
+/// Returns whether the secret itself could be registered (too-short values cannot be masked
+/// safely).
 pub fn register_secret(redactor: &Redactor, secret: &str) -> Registration {
     let registration = redactor.add(secret);
+    register_decoded(redactor, secret);
+    let trimmed = secret.trim();
+    if trimmed.starts_with(['{', '['])
+        && let Ok(document) = serde_json::from_str::<serde_json::Value>(trimmed)
+    {
+        let mut strings = Vec::new();
+        json_strings(&document, &mut strings);
+        for string in strings {
+            let _ = redactor.add(string);
+            register_decoded(redactor, string);
+        }
+    }
+    registration
+}
+
+/// Registers the text a base64 secret decodes to, if it is base64 of UTF-8 text.
+fn register_decoded(redactor: &Redactor, secret: &str) {
     let trimmed = secret.trim();
     if trimmed.len() >= 8
         && let Ok(decoded) = STANDARD.decode(trimmed)
@@ -21,7 +43,16 @@ pub fn register_secret(redactor: &Redactor, secret: &str) -> Registration {
     {
         let _ = redactor.add(text.trim());
     }
-    registration
+}
+
+/// Every string value (not key) in a JSON document.
+fn json_strings<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+    match value {
+        serde_json::Value::String(text) => out.push(text),
+        serde_json::Value::Array(items) => items.iter().for_each(|item| json_strings(item, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|item| json_strings(item, out)),
+        _ => {}
+    }
 }
 
 /// Registers the secrets that lookups recorded during templating since the last call
@@ -44,6 +75,25 @@ mod tests {
             redactor.redact("x=cipher-passphrase-42"),
             format!("x={MASK}")
         );
+    }
+
+    #[test]
+    fn fields_of_a_json_secret_are_secrets_of_their_own() {
+        let redactor = Redactor::new();
+        let document = r#"{"username": "app", "password": "Zx9-json-field", "nested": [{"key": "c2VjcmV0LWtleS12YWx1ZQ=="}], "port": 5432}"#;
+        register_secret(&redactor, document);
+        assert_eq!(
+            redactor.redact("pw=Zx9-json-field key=secret-key-value"),
+            format!("pw={MASK} key={MASK}")
+        );
+        // Keys, numbers and too-short values stay readable.
+        assert_eq!(
+            redactor.redact("username app port 5432"),
+            "username app port 5432"
+        );
+        // Text that only looks like JSON is registered as it is.
+        register_secret(&redactor, "{not json Zx9-brace");
+        assert_eq!(redactor.redact("{not json Zx9-brace"), MASK);
     }
 
     #[test]
