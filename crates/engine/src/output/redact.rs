@@ -13,13 +13,19 @@ pub use stackbook_secrets::{MASK, Redactor};
 ///   which playbooks `| b64decode` — so the decoded text is masked too;
 /// - a secret that is a JSON document (`aws_secret` without `json_key`, a `url` lookup of a
 ///   credentials endpoint, a `no_log` task's `stdout`) is usually taken apart with
-///   `from_json`, so every string in it is a secret of its own (and its base64-decoded text).
+///   `from_json`, so every string in it is a secret of its own (and its base64-decoded text);
+/// - a secret with backslashes is also masked as `echo` prints it: `/bin/sh`'s `echo` (dash,
+///   XSI) turns `\n`, `\t`, `\\`, … into the characters they name and stops at `\c`, so
+///   `shell: echo "$PASSWORD"` would otherwise print it split over lines or cut short.
 ///
 /// Returns whether the secret itself could be registered (too-short values cannot be masked
 /// safely).
 pub fn register_secret(redactor: &Redactor, secret: &str) -> Registration {
     let registration = redactor.add(secret);
     register_decoded(redactor, secret);
+    if let Some(echoed) = echo_unescaped(secret) {
+        let _ = redactor.add(&echoed);
+    }
     let trimmed = secret.trim();
     if trimmed.starts_with(['{', '['])
         && let Ok(document) = serde_json::from_str::<serde_json::Value>(trimmed)
@@ -43,6 +49,53 @@ fn register_decoded(redactor: &Redactor, secret: &str) {
     {
         let _ = redactor.add(text.trim());
     }
+}
+
+/// `text` as XSI `echo` (dash's, `/bin/sh` on Debian) prints it, if that differs: `\a \b \f
+/// \n \r \t \v \\` and `\0nnn` become the characters they name, `\c` ends the output.
+/// The redactor masks each line of a multi-line result on its own.
+fn echo_unescaped(text: &str) -> Option<String> {
+    if !text.contains('\\') {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('a') => out.push('\u{07}'),
+            Some('b') => out.push('\u{08}'),
+            Some('c') => break,
+            Some('f') => out.push('\u{0c}'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('v') => out.push('\u{0b}'),
+            Some('\\') => out.push('\\'),
+            Some('0') => {
+                let mut value = 0u32;
+                for _ in 0..3 {
+                    match chars.peek().and_then(|d| d.to_digit(8)) {
+                        Some(digit) => {
+                            value = value * 8 + digit;
+                            chars.next();
+                        }
+                        None => break,
+                    }
+                }
+                out.extend(char::from_u32(value & 0xff));
+            }
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    (out != text).then_some(out)
 }
 
 /// Every string value (not key) in a JSON document.
@@ -94,6 +147,20 @@ mod tests {
         // Text that only looks like JSON is registered as it is.
         register_secret(&redactor, "{not json Zx9-brace");
         assert_eq!(redactor.redact("{not json Zx9-brace"), MASK);
+    }
+
+    #[test]
+    fn secrets_echoed_through_shell_escapes_stay_masked() {
+        let redactor = Redactor::new();
+        register_secret(&redactor, r"first-half\nsecond-half\tend");
+        // dash's `echo "$SECRET"` prints two lines, the second with a real tab.
+        assert_eq!(redactor.redact("x first-half"), format!("x {MASK}"));
+        assert_eq!(redactor.redact("second-half\tend"), MASK);
+        // `\c` stops echo's output: the prefix is all that prints.
+        register_secret(&redactor, r"prefix-only\crest");
+        assert_eq!(redactor.redact("got prefix-only"), format!("got {MASK}"));
+        assert_eq!(echo_unescaped(r"a\0101\\b\q"), Some("aA\\b\\q".to_string()));
+        assert_eq!(echo_unescaped("no escapes"), None);
     }
 
     #[test]
