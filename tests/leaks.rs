@@ -851,6 +851,81 @@ fn fatal_errors_never_print_secrets() {
     );
 }
 
+/// Logs start at `-vvv` (requests, lookups, module runs) and carry payloads only at `-vvvv`;
+/// below `-vvv` stderr has no log line at all.
+#[test]
+fn logs_show_requests_at_vvv_and_payloads_only_at_vvvv() {
+    let scratch = Scratch::new("levels");
+    let secret = canary("lkLevels");
+    let server = HttpServer::start(secret.clone());
+    let kube = kube_test_server::TestServer::start_blocking(kube_test_server::Config::default())
+        .expect("the Kubernetes API test double starts");
+    let kubeconfig = kube.kubeconfig_path().expect("kubeconfig");
+    scratch.write(
+        "site.yml",
+        &format!(
+            r#"- hosts: localhost
+  gather_facts: false
+  tasks:
+    - kubernetes.core.k8s:
+        state: present
+        definition:
+          apiVersion: v1
+          kind: ConfigMap
+          metadata: {{name: "levels-{{{{ run_id }}}}", namespace: default}}
+          data: {{token: "{{{{ lookup('url', '{}') }}}}"}}
+"#,
+            server.url("/token")
+        ),
+    );
+    let run = |verbosity: &str, run_id: &str| {
+        let output = scratch.stackbook(
+            &[
+                "play",
+                "site.yml",
+                verbosity,
+                "-e",
+                &format!("run_id={run_id}"),
+            ],
+            &[("KUBECONFIG", &kubeconfig)],
+        );
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+        assert_no_leaks(
+            &[("url lookup", &secret)],
+            &[("stdout", &stdout), ("stderr", &stderr)],
+        );
+        stderr
+    };
+    let quiet = run("-vv", "1");
+    assert!(
+        !quiet.contains("DEBUG") && !quiet.contains("TRACE"),
+        "{quiet}"
+    );
+    let debug = run("-vvv", "2");
+    for line in [
+        "kubernetes request method=PATCH path=/api/v1/namespaces/default/configmaps/levels-2",
+        "secret lookup request lookup=\"url\"",
+        "running module module=kubernetes.core.k8s",
+    ] {
+        assert!(debug.contains(line), "-vvv should log '{line}':\n{debug}");
+    }
+    assert!(
+        debug.contains("status=200") || debug.contains("status=201"),
+        "{debug}"
+    );
+    assert!(!debug.contains("TRACE"), "{debug}");
+    let trace = run("-vvvv", "3");
+    assert!(trace.contains("module arguments"), "{trace}");
+    assert!(trace.contains("kubernetes response body"), "{trace}");
+    assert!(trace.contains("\"token\":\"********\""), "{trace}");
+    assert_eq!(
+        kube.object("v1", "ConfigMap", Some("default"), "levels-3")
+            .and_then(|o| o["data"]["token"].as_str().map(str::to_string)),
+        Some(secret)
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bad input: a clear error naming the file, never a panic, never plaintext
 // ---------------------------------------------------------------------------------------------

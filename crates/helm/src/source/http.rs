@@ -73,10 +73,14 @@ pub fn shown(url: &str) -> String {
         Ok(mut parsed) => {
             let _ = parsed.set_username("");
             let _ = parsed.set_password(None);
-            if parsed.query().is_some() {
-                parsed.set_query(Some("<query>"));
+            let had_query = parsed.query().is_some();
+            parsed.set_query(None);
+            parsed.set_fragment(None);
+            if had_query {
+                format!("{parsed}?<query>")
+            } else {
+                parsed.to_string()
             }
-            parsed.to_string()
         }
         Err(_) => "<unparsable URL>".to_string(),
     }
