@@ -4,12 +4,14 @@
 //! Sources: a whole-file age vault, an inline `!age` value, an Ansible Vault 1.1 file and an
 //! inline `!vault` value, `lookup('aws_secret')` against moto (a JSON document taken apart with
 //! `from_json`), `lookup('url')` against a server the test starts (a plain value and a JSON
-//! one), and the registered result of a `no_log: true` task. Sinks: `debug` (msg, var, and
-//! embedded in an `s3.conf` body), `set_fact`, a loop label, a templated task name, `shell` with
-//! the secret in `environment:` (echoed, and on the stderr of a failing command), `fail`,
-//! `assert`, a template error, a Kubernetes Secret applied with `--diff` (stringData and base64
-//! data) against the API test double and read back with `k8s_info`, `-vvvv` logs, `--output
-//! json` and `--report FILE`.
+//! one), and the registered result of a `no_log: true` task. Sinks: `debug` (msg, var,
+//! embedded in an `s3.conf` body, `to_json`), `set_fact`, a loop label, a templated task name,
+//! `shell` with the secret in `environment:` (echoed, and on the stderr of a failing command)
+//! and shell-quoted (`| quote`) in a command line, `fail`, `assert`, a template error, a
+//! Kubernetes Secret applied with `--diff` (stringData and base64 data) against the API test
+//! double and read back with `k8s_info`, `-vvvv` logs, `--output json` and `--report FILE`.
+//! Two sources carry quotes, backslashes, `%`, `$` and non-ASCII, so every escaping an output
+//! format applies is exercised.
 //!
 //! Each canary is searched verbatim, as every 12-character piece (a secret cut or wrapped), and
 //! in standard and URL-safe base64 at every byte alignment (a secret inside a longer base64
@@ -466,6 +468,11 @@ fn sink_tasks(source: &Source) -> String {
       shell: printf '%s' "$LEAK_SECRET" > "seen-{slug}-{{{{ run_id }}}}.txt"; echo "secret is $LEAK_SECRET"
       environment:
         LEAK_SECRET: "{{{{ {e} }}}}"
+    - name: "{slug}: shell-quoted in a command line"
+      shell: "printf '%s' {{{{ {e} | quote }}}} > quoted-{slug}-{{{{ run_id }}}}.txt"
+    - name: "{slug}: serialized as JSON"
+      debug:
+        msg: "{{{{ {{'key': {e}}} | to_json }}}}"
     - name: "{slug}: a failing command"
       shell: echo "bad secret $LEAK_SECRET" >&2; exit 3
       environment:
@@ -697,6 +704,12 @@ fn every_secret_source_is_masked_in_every_sink() {
                 scratch.read(&format!("seen-{}-{run}.txt", source.slug)),
                 source.secret,
                 "the shell task of {} did not see the secret",
+                source.slug
+            );
+            assert_eq!(
+                scratch.read(&format!("quoted-{}-{run}.txt", source.slug)),
+                source.secret,
+                "the quoted command line of {} did not carry the secret",
                 source.slug
             );
             let object = kube

@@ -16,7 +16,10 @@ pub use stackbook_secrets::{MASK, Redactor};
 ///   `from_json`, so every string in it is a secret of its own (and its base64-decoded text);
 /// - a secret with backslashes is also masked as `echo` prints it: `/bin/sh`'s `echo` (dash,
 ///   XSI) turns `\n`, `\t`, `\\`, … into the characters they name and stops at `\c`, so
-///   `shell: echo "$PASSWORD"` would otherwise print it split over lines or cut short.
+///   `shell: echo "$PASSWORD"` would otherwise print it split over lines or cut short;
+/// - the forms two common filters give it, which the printers then quote once more: `quote`
+///   (shell quoting: each `'` becomes `'"'"'`, shown in a shell task's `cmd`) and
+///   `to_json`/`to_nice_json` (a JSON string, JSON-escaped again when a printer shows it).
 ///
 /// Returns whether the secret itself could be registered (too-short values cannot be masked
 /// safely).
@@ -27,6 +30,17 @@ pub fn register_secret(redactor: &Redactor, secret: &str) -> Registration {
         let _ = redactor.add(&echoed);
     }
     let trimmed = secret.trim();
+    if trimmed.contains('\'') {
+        let _ = redactor.add(&trimmed.replace('\'', "'\"'\"'"));
+    }
+    // Registered as secrets of their own, so their JSON-escaped forms (the double escape) are
+    // masked as well; `to_json` escapes non-ASCII as Python's `json.dumps` does.
+    for ascii_only in [false, true] {
+        let escaped = json_escaped(trimmed, ascii_only);
+        if escaped != trimmed {
+            let _ = redactor.add(&escaped);
+        }
+    }
     if trimmed.starts_with(['{', '['])
         && let Ok(document) = serde_json::from_str::<serde_json::Value>(trimmed)
     {
@@ -98,6 +112,29 @@ fn echo_unescaped(text: &str) -> Option<String> {
     (out != text).then_some(out)
 }
 
+/// The inside of `text`'s JSON string literal; with `ascii_only`, non-ASCII as `\uXXXX`.
+fn json_escaped(text: &str, ascii_only: bool) -> String {
+    let json = serde_json::to_string(text).unwrap_or_default();
+    let inner = json
+        .get(1..json.len().saturating_sub(1))
+        .unwrap_or_default();
+    if !ascii_only {
+        return inner.to_string();
+    }
+    let mut out = String::with_capacity(inner.len());
+    for c in inner.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
+}
+
 /// Every string value (not key) in a JSON document.
 fn json_strings<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a str>) {
     match value {
@@ -161,6 +198,22 @@ mod tests {
         assert_eq!(redactor.redact("got prefix-only"), format!("got {MASK}"));
         assert_eq!(echo_unescaped(r"a\0101\\b\q"), Some("aA\\b\\q".to_string()));
         assert_eq!(echo_unescaped("no escapes"), None);
+    }
+
+    #[test]
+    fn shell_quoted_and_json_serialized_secrets_stay_masked() {
+        let redactor = Redactor::new();
+        register_secret(&redactor, r#"Zx9Pw/it's "q" \n é end"#);
+        // `{{ pw | quote }}` in a shell task's `cmd`, printed as a JSON string.
+        assert_eq!(
+            redactor.redact(r#""cmd": "echo 'Zx9Pw/it'\"'\"'s \"q\" \\n é end'","#),
+            format!(r#""cmd": "echo '{MASK}'","#)
+        );
+        // `{{ pw | to_json }}` printed as a JSON string: escaped twice, non-ASCII as \u.
+        assert_eq!(
+            redactor.redact(r#""msg": "\"Zx9Pw/it's \\\"q\\\" \\\\n \\u00e9 end\"""#),
+            format!(r#""msg": "\"{MASK}\"""#)
+        );
     }
 
     #[test]
