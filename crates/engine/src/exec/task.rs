@@ -927,8 +927,9 @@ impl Runtime<'_, '_> {
     ) -> Result<(ModuleResult, Request), String> {
         // The log writer drops trace events (arguments, payloads) inside this span: a no_log
         // task's values become secrets only once its result is censored (src/logging.rs).
-        let _no_log =
-            (self.no_log(task, inherited, host)).then(|| tracing::error_span!("no_log").entered());
+        let _no_log = self
+            .no_log(task, inherited, host)
+            .then(|| tracing::error_span!("no_log").entered());
         let raw = raw_arguments(&task.args, &entry.fqcn, entry.free_form)?;
         let raw_keys: &[&str] = match &entry.action {
             Action::Module(module) => module.raw_arguments(),
