@@ -833,6 +833,51 @@ fn json_fields_of_a_lookup_result_never_print() {
     }
 }
 
+/// Regression: `--diff` of a config file whose old password a vault value replaces (a
+/// rotation) printed the old password on the `-` line, in human and JSON output.
+#[test]
+fn rotated_secrets_in_a_diff_never_print() {
+    let scratch = Scratch::new("rotation");
+    let old = canary("lkOldPw");
+    let new = canary("lkNewPw");
+    scratch.write("vault.yml", &age_vault(&format!("s3_key: \"{new}\"\n")));
+    scratch.write(
+        "site.yml",
+        "- hosts: localhost\n  gather_facts: false\n  vars_files: [vault.yml]\n  tasks:\n    - copy:\n        dest: \"{{ playbook_dir }}/s3.conf\"\n        content: \"[global]\\nrepo1-s3-key-secret={{ s3_key }}\\n\"\n",
+    );
+    let identity = fixture("keys/identity.txt");
+    for format in ["human", "json"] {
+        scratch.write("s3.conf", &format!("[global]\nrepo1-s3-key-secret={old}\n"));
+        let output = scratch.stackbook(
+            &[
+                "play",
+                "site.yml",
+                "--diff",
+                "-vvvv",
+                "--output",
+                format,
+                "--age-identity",
+                identity.to_str().expect("utf-8"),
+            ],
+            &[],
+        );
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+        assert_no_leaks(
+            &[("old password", &old), ("new password", &new)],
+            &[("stdout", &stdout), ("stderr", &stderr)],
+        );
+        assert!(
+            stdout.contains("repo1-s3-key-secret=********"),
+            "the diff is still shown:\n{stdout}"
+        );
+        assert_eq!(
+            scratch.read("s3.conf"),
+            format!("[global]\nrepo1-s3-key-secret={new}\n")
+        );
+    }
+}
+
 /// Regression: an error that stops the whole run (here a `vars_files` entry whose template
 /// fails, quoting a vault value) was printed without redaction.
 #[test]

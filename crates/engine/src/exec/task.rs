@@ -959,7 +959,9 @@ impl Runtime<'_, '_> {
                     templar: &self.ctx.templar,
                     scope,
                 };
-                Ok((module.run(&context, args), Request::None))
+                let result = module.run(&context, args);
+                crate::output::redact::register_replaced_secrets(&self.ctx.redactor, &result);
+                Ok((result, Request::None))
             }
             Action::Builtin(Builtin::SetFact) => {
                 let mut facts = args.as_object().cloned().unwrap_or_default();

@@ -5,6 +5,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use serde_json::Value as Json;
 pub use stackbook_secrets::redact::Registration;
 pub use stackbook_secrets::{MASK, Redactor};
 
@@ -52,6 +53,64 @@ pub fn register_secret(redactor: &Redactor, secret: &str) -> Registration {
         }
     }
     registration
+}
+
+/// Registers what a secret replaced in a `--diff` (a module result's `diff` entries): when a
+/// changed line's new text holds a registered secret, the part of the old line that differs is
+/// the *previous* secret — `repo1-s3-key-secret=<old>` in an `s3.conf` being rotated — and is
+/// known to no one else, so it would print in clear on the `-` side. The engine calls this on
+/// every module result before anything shows it.
+pub fn register_replaced_secrets(redactor: &Redactor, result: &serde_json::Map<String, Json>) {
+    let entries: Vec<&Json> = match result.get("diff") {
+        Some(Json::Array(items)) => items.iter().collect(),
+        Some(entry @ Json::Object(_)) => vec![entry],
+        _ => return,
+    };
+    for entry in entries {
+        let text = |key: &str| entry.get(key).and_then(Json::as_str).unwrap_or_default();
+        let (before, after) = (text("before"), text("after"));
+        if before.is_empty() || before == after || !redactor.redact(after).contains(MASK) {
+            continue;
+        }
+        let diff = similar::TextDiff::from_lines(before, after);
+        for op in diff.ops() {
+            let (tag, old, new) = op.as_tag_tuple();
+            if tag != similar::DiffTag::Replace {
+                continue;
+            }
+            let old_lines = diff.old_slices().get(old).unwrap_or_default();
+            let new_lines = diff.new_slices().get(new).unwrap_or_default();
+            for (old_line, new_line) in old_lines.iter().zip(new_lines) {
+                if redactor.redact(new_line).contains(MASK)
+                    && let Some(previous) = differing_part(old_line, new_line)
+                {
+                    register_secret(redactor, previous);
+                }
+            }
+        }
+    }
+}
+
+/// The middle of `old` that differs from `new` (common prefix and suffix removed).
+fn differing_part<'a>(old: &'a str, new: &str) -> Option<&'a str> {
+    let prefix: usize = old
+        .char_indices()
+        .zip(new.chars())
+        .take_while(|((_, a), b)| a == b)
+        .last()
+        .map_or(0, |((i, a), _)| i + a.len_utf8());
+    // `prefix` ends a run of equal characters, so it is a boundary in both strings.
+    let suffix: usize = old
+        .get(prefix..)
+        .unwrap_or_default()
+        .chars()
+        .rev()
+        .zip(new.get(prefix..).unwrap_or_default().chars().rev())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum();
+    let part = old.get(prefix..old.len() - suffix)?.trim();
+    (!part.is_empty()).then_some(part)
 }
 
 /// Registers the text a base64 secret decodes to, if it is base64 of UTF-8 text.
@@ -214,6 +273,33 @@ mod tests {
             redactor.redact(r#""msg": "\"Zx9Pw/it's \\\"q\\\" \\\\n \\u00e9 end\"""#),
             format!(r#""msg": "\"{MASK}\"""#)
         );
+    }
+
+    #[test]
+    fn a_value_a_secret_replaces_in_a_diff_is_a_secret_too() {
+        let redactor = Redactor::new();
+        register_secret(&redactor, "New-Rotated-Key-42");
+        let mut result = serde_json::Map::new();
+        result.insert(
+            "diff".into(),
+            serde_json::json!([{
+                "before": "[global]\nrepo1-s3-key-secret=Old-Key-From-Disk\nrepo1-path=/x\n",
+                "after": "[global]\nrepo1-s3-key-secret=New-Rotated-Key-42\nrepo1-path=/y\n",
+            }]),
+        );
+        register_replaced_secrets(&redactor, &result);
+        assert_eq!(
+            redactor.redact("-repo1-s3-key-secret=Old-Key-From-Disk"),
+            format!("-repo1-s3-key-secret={MASK}")
+        );
+        // Lines changed without a secret on the new side teach nothing.
+        assert_eq!(redactor.redact("repo1-path=/x"), "repo1-path=/x");
+        assert_eq!(
+            differing_part("pw=old-value;", "pw=new;"),
+            Some("old-value")
+        );
+        assert_eq!(differing_part("é=ä", "é=ö"), Some("ä"));
+        assert_eq!(differing_part("same", "same"), None);
     }
 
     #[test]
