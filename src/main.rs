@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod diagnostic;
+mod logging;
 mod secrets;
 
 use std::process::ExitCode;
@@ -18,6 +19,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    logging::init(&cli);
     let code = commands::run(cli);
     ExitCode::from(code as u8)
 }

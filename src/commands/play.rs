@@ -10,7 +10,6 @@ use stackbook_engine::load::load_playbook;
 use stackbook_engine::modules::Registry;
 use stackbook_engine::output::human::HumanPrinter;
 use stackbook_engine::output::json::JsonPrinter;
-use stackbook_engine::output::redact::Redactor;
 use stackbook_engine::output::report::{ReportSink, Tee};
 use stackbook_engine::{EngineError, ExitCode, RunOptions};
 use stackbook_syntax::playbook::TaskItem;
@@ -25,9 +24,10 @@ pub fn run(args: PlayArgs) -> i32 {
     match execute(&args) {
         Ok(code) => code as i32,
         Err(error) => {
+            // A fatal error can quote a templated value: mask it like every other sink.
             eprint!(
                 "{}",
-                diagnostic::render(&error.to_string(), error.location())
+                crate::logging::redact(&diagnostic::render(&error.to_string(), error.location()))
             );
             error.exit_code() as i32
         }
@@ -94,7 +94,7 @@ fn execute(args: &PlayArgs) -> Result<ExitCode, EngineError> {
         decryptor.as_deref(),
         &mut secrets,
     )?;
-    let redactor = std::sync::Arc::new(Redactor::new());
+    let redactor = crate::logging::redactor();
     for secret in &secrets {
         stackbook_engine::output::redact::register_secret(&redactor, secret);
     }

@@ -216,8 +216,10 @@ impl Cluster {
         let mut transport_failures = 0u32;
         let mut status_failures = 0u32;
         let mut delay = Duration::from_millis(100);
+        tracing::trace!(method = %call.method, path = %call.uri, body = %BodyLog(&call.body), "kubernetes request body");
         loop {
             self.requests.fetch_add(1, Ordering::Relaxed);
+            let attempt = Instant::now();
             let wait = match self.client.send(call.request()).await {
                 Ok(response) => {
                     let status = response.status();
@@ -240,6 +242,8 @@ impl Cluster {
                             continue;
                         }
                     };
+                    tracing::debug!(method = %call.method, path = %call.uri, status = status.as_u16(), duration = ?attempt.elapsed(), "kubernetes request");
+                    tracing::trace!(method = %call.method, path = %call.uri, body = %BodyLog(&body), "kubernetes response body");
                     if status == StatusCode::UNAUTHORIZED {
                         let reply = Reply {
                             status,
@@ -278,6 +282,7 @@ impl Cluster {
                         .unwrap_or(delay)
                 }
                 Err(error) => {
+                    tracing::debug!(method = %call.method, path = %call.uri, error = %describe_transport(&error), duration = ?attempt.elapsed(), "kubernetes request failed");
                     transport_failures += 1;
                     if transport_failures >= TRANSPORT_ATTEMPTS || started.elapsed() > RETRY_BUDGET
                     {
@@ -311,6 +316,44 @@ fn describe_transport(error: &kube::Error) -> String {
     text
 }
 
+/// Request and response bodies at trace level: JSON on one line, with the values of Secret
+/// objects (and of Secrets in lists) replaced as `--diff` does — a Secret read from the cluster
+/// need not be registered anywhere, so the log writer's redactor would not know it — and long
+/// bodies cut. Formatted only when the event is actually written.
+struct BodyLog<'a>(&'a [u8]);
+
+/// Bodies longer than this are cut in trace logs (the PGO CRDs are megabytes).
+const BODY_LOG_LIMIT: usize = 16 * 1024;
+
+impl std::fmt::Display for BodyLog<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("<empty>");
+        }
+        let text = match serde_json::from_slice::<Json>(self.0) {
+            Ok(mut json) => {
+                if let Some(items) = json.get_mut("items").and_then(Json::as_array_mut) {
+                    for item in items.iter_mut() {
+                        *item = crate::diff::redact(item, None);
+                    }
+                }
+                crate::diff::redact(&json, None).to_string()
+            }
+            // Not JSON (protobuf, plain text errors): never shown raw, it may be a Secret.
+            Err(_) => return write!(f, "<{} bytes, not JSON>", self.0.len()),
+        };
+        match text.char_indices().nth(BODY_LOG_LIMIT) {
+            Some((cut, _)) => write!(
+                f,
+                "{}… ({} bytes in all)",
+                text.get(..cut).unwrap_or_default(),
+                text.len()
+            ),
+            None => f.write_str(&text),
+        }
+    }
+}
+
 /// Texts of `Warning: 299 - "text"` headers.
 fn warnings(headers: &HeaderMap) -> Vec<String> {
     headers
@@ -339,6 +382,35 @@ mod tests {
             http::HeaderValue::from_static("299 - \"unknown field \\\"spec.x\\\"\""),
         );
         assert_eq!(warnings(&headers), vec!["unknown field \"spec.x\""]);
+    }
+
+    #[test]
+    fn logged_bodies_hide_secret_values_even_in_lists() {
+        let secret = br#"{"kind":"Secret","metadata":{"name":"s3"},"data":{"key":"Y2FuYXJ5LXZhbHVl"},"stringData":{"conf":"canary-value"}}"#;
+        let shown = BodyLog(secret).to_string();
+        assert!(shown.contains(r#""name":"s3""#), "{shown}");
+        assert!(
+            !shown.contains("Y2FuYXJ5LXZhbHVl") && !shown.contains("canary-value"),
+            "{shown}"
+        );
+        let list =
+            br#"{"kind":"SecretList","items":[{"kind":"Secret","data":{"k":"Y2FuYXJ5LXZhbHVl"}}]}"#;
+        let shown = BodyLog(list).to_string();
+        assert!(!shown.contains("Y2FuYXJ5LXZhbHVl"), "{shown}");
+        assert_eq!(
+            BodyLog(b"\x00canary-value").to_string(),
+            "<13 bytes, not JSON>"
+        );
+        let config_map = format!(
+            r#"{{"kind":"ConfigMap","data":{{"k":"{}"}}}}"#,
+            "x".repeat(40_000)
+        );
+        let shown = BodyLog(config_map.as_bytes()).to_string();
+        assert!(
+            shown.len() < 17_000 && shown.ends_with("bytes in all)"),
+            "{}",
+            shown.len()
+        );
     }
 
     #[test]

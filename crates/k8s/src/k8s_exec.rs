@@ -127,6 +127,9 @@ async fn exec(
     if let Some(container) = container {
         params = params.container(container);
     }
+    // The command line may carry credentials: only at trace (and never in no_log tasks).
+    tracing::debug!(namespace, pod, container, "kubernetes exec");
+    tracing::trace!(namespace, pod, ?command, "kubernetes exec command");
     let mut process = api
         .exec(pod, command.clone(), &params)
         .await

@@ -129,19 +129,33 @@ pub fn redact_url(url: &Url) -> String {
     shown
 }
 
-/// Sends a request and maps transport failures to [`LookupError::Transport`].
+/// Sends a request and maps transport failures to [`LookupError::Transport`]. Each request
+/// is logged at debug level with its endpoint (redacted as in errors), status and duration;
+/// never with headers or bodies, which are credentials and secrets by definition here.
 pub(crate) fn send(
     ctx: &Ctx,
     url: &Url,
     settings: &HttpSettings,
     request: reqwest::blocking::RequestBuilder,
 ) -> Result<Response, LookupError> {
-    request.send().map_err(|e| LookupError::Transport {
-        lookup: ctx.lookup,
-        target: ctx.target.clone(),
-        url: redact_url(url),
-        reason: describe(&e, settings.timeout),
-    })
+    let started = std::time::Instant::now();
+    let endpoint = redact_url(url);
+    match request.send() {
+        Ok(response) => {
+            tracing::debug!(lookup = ctx.lookup, %endpoint, status = response.status().as_u16(), duration = ?started.elapsed(), "secret lookup request");
+            Ok(response)
+        }
+        Err(e) => {
+            let reason = describe(&e, settings.timeout);
+            tracing::debug!(lookup = ctx.lookup, %endpoint, %reason, duration = ?started.elapsed(), "secret lookup request failed");
+            Err(LookupError::Transport {
+                lookup: ctx.lookup,
+                target: ctx.target.clone(),
+                url: endpoint,
+                reason,
+            })
+        }
+    }
 }
 
 /// Reads the whole body (bounded by [`MAX_BODY_BYTES`]).

@@ -925,6 +925,11 @@ impl Runtime<'_, '_> {
         scope: &Arc<Scope>,
         loop_vars: &[(String, Value)],
     ) -> Result<(ModuleResult, Request), String> {
+        // The log writer drops trace events (arguments, payloads) inside this span: a no_log
+        // task's values become secrets only once its result is censored (src/logging.rs).
+        let _no_log = self
+            .no_log(task, inherited, host)
+            .then(|| tracing::error_span!("no_log").entered());
         let raw = raw_arguments(&task.args, &entry.fqcn, entry.free_form)?;
         let raw_keys: &[&str] = match &entry.action {
             Action::Module(module) => module.raw_arguments(),
@@ -941,6 +946,8 @@ impl Runtime<'_, '_> {
                 let environment = self.environment(inherited, task, scope)?;
                 let check_mode = self.check_mode(task, inherited, scope);
                 let search_dirs = self.search_dirs(inherited);
+                tracing::debug!(module = %entry.fqcn, host, check_mode, "running module");
+                tracing::trace!(module = %entry.fqcn, %args, "module arguments");
                 let context = ModuleContext {
                     host,
                     check_mode,
@@ -952,7 +959,9 @@ impl Runtime<'_, '_> {
                     templar: &self.ctx.templar,
                     scope,
                 };
-                Ok((module.run(&context, args), Request::None))
+                let result = module.run(&context, args);
+                crate::output::redact::register_replaced_secrets(&self.ctx.redactor, &result);
+                Ok((result, Request::None))
             }
             Action::Builtin(Builtin::SetFact) => {
                 let mut facts = args.as_object().cloned().unwrap_or_default();

@@ -66,6 +66,36 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// `url` as debug logs show it: without userinfo and with the query string elided, since
+/// either may carry credentials.
+pub fn shown(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            let had_query = parsed.query().is_some();
+            parsed.set_query(None);
+            parsed.set_fragment(None);
+            if had_query {
+                format!("{parsed}?<query>")
+            } else {
+                parsed.to_string()
+            }
+        }
+        Err(_) => "<unparsable URL>".to_string(),
+    }
+}
+
+/// Logs one finished request at debug level: method, URL, status and duration.
+pub fn log_response(
+    method: &reqwest::Method,
+    url: &str,
+    status: reqwest::StatusCode,
+    started: std::time::Instant,
+) {
+    tracing::debug!(%method, url = %shown(url), status = status.as_u16(), duration = ?started.elapsed(), "chart source request");
+}
+
 /// Maps a transport error for `url`.
 pub fn transport(url: &str, e: reqwest::Error) -> SourceError {
     SourceError::Http {
@@ -83,5 +113,19 @@ pub async fn status_error(url: &str, resp: reqwest::Response) -> SourceError {
         url: url.to_string(),
         status,
         body,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_urls_hide_credentials() {
+        assert_eq!(
+            shown("https://bob:hunter2@charts.example.com/repo/index.yaml?token=abc"),
+            "https://charts.example.com/repo/index.yaml?<query>"
+        );
+        assert_eq!(shown("not a url"), "<unparsable URL>");
     }
 }

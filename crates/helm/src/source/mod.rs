@@ -327,6 +327,32 @@ pub async fn fetch(
     version: &str,
     opts: &FetchOptions,
 ) -> Result<FetchedChart, SourceError> {
+    let shown = match reference {
+        ChartRef::Url(url) => http::shown(url),
+        other => format!("{other:?}"),
+    };
+    tracing::debug!(reference = %shown, version, offline = opts.offline, "fetching chart");
+    let fetched = fetch_from_source(reference, version, opts).await;
+    match &fetched {
+        Ok(chart) => tracing::debug!(
+            reference = %shown,
+            version = %chart.version,
+            digest = %chart.digest,
+            from_cache = chart.from_cache,
+            downloaded_bytes = chart.downloaded_bytes,
+            "chart fetched"
+        ),
+        Err(error) => tracing::debug!(reference = %shown, %error, "chart fetch failed"),
+    }
+    fetched
+}
+
+/// [`fetch`] without its logging: the cache or the network, per reference kind.
+async fn fetch_from_source(
+    reference: &ChartRef,
+    version: &str,
+    opts: &FetchOptions,
+) -> Result<FetchedChart, SourceError> {
     match reference {
         ChartRef::Oci(r) => {
             opts.oci_client(&r.registry)?
@@ -373,11 +399,13 @@ pub async fn fetch(
                 });
             }
             let client = http::client(&opts.http)?;
+            let started = std::time::Instant::now();
             let resp = client
                 .get(url)
                 .send()
                 .await
                 .map_err(|e| http::transport(url, e))?;
+            http::log_response(&reqwest::Method::GET, url, resp.status(), started);
             if !resp.status().is_success() {
                 return Err(http::status_error(url, resp).await);
             }

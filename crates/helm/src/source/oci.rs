@@ -93,10 +93,12 @@ impl OciClient {
             rb
         };
         let cached = self.auth.lock().ok().and_then(|m| m.get(scope).cloned());
+        let started = std::time::Instant::now();
         let resp = build(cached.clone())
             .send()
             .await
             .map_err(|e| transport(url, e))?;
+        super::http::log_response(&method, url, resp.status(), started);
         if resp.status() != StatusCode::UNAUTHORIZED {
             return self.check_auth(url, resp, cached.is_some());
         }
@@ -124,10 +126,12 @@ impl OciClient {
         if let Ok(mut m) = self.auth.lock() {
             m.insert(scope.to_string(), header.clone());
         }
+        let started = std::time::Instant::now();
         let resp = build(Some(header))
             .send()
             .await
             .map_err(|e| transport(url, e))?;
+        super::http::log_response(&method, url, resp.status(), started);
         self.check_auth(url, resp, true)
     }
 
@@ -170,7 +174,9 @@ impl OciClient {
         if let Some(c) = &self.credentials {
             rb = rb.basic_auth(&c.username, Some(&c.password));
         }
+        let started = std::time::Instant::now();
         let resp = rb.send().await.map_err(|e| transport(realm, e))?;
+        super::http::log_response(&Method::GET, realm, resp.status(), started);
         if matches!(
             resp.status(),
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN

@@ -89,7 +89,9 @@ impl RepoClient {
         {
             rb = rb.basic_auth(&c.username, Some(&c.password));
         }
+        let started = std::time::Instant::now();
         let resp = rb.send().await.map_err(|e| transport(url, e))?;
+        super::http::log_response(&reqwest::Method::GET, url, resp.status(), started);
         let status = resp.status().as_u16();
         if status == 401 || status == 403 {
             return Err(SourceError::Auth {
