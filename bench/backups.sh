@@ -34,8 +34,9 @@ if ! "$py" "$dir/s3tool.py" head "$bucket" "${PGBR_REPO_PATH#/}/backup/$PGBR_STA
   for _ in $(seq 99); do pgbr --log-level-console=error --type=incr --no-archive-check backup; done
 fi
 
-cargo build --release --locked -q -p stackbook
-sb=$root/target/release/stackbook
+# STACKBOOK=path/to/stackbook skips the build (use a release binary for numbers).
+if [ -z "${STACKBOOK:-}" ]; then cargo build --release --locked -q -p stackbook; fi
+sb=${STACKBOOK:-$root/target/release/stackbook}
 s3conf=$(mktemp); trap 'rm -f "$s3conf"' EXIT
 printf '[global]\nrepo1-s3-key=%s\nrepo1-s3-key-secret=%s\nrepo1-cipher-pass=%s\n' \
   "$PGBR_S3_KEY" "$PGBR_S3_KEY_SECRET" "$PGBR_CIPHER_PASS" > "$s3conf"
