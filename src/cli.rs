@@ -26,6 +26,22 @@ pub enum Command {
     Backups(Box<stackbook_backups::cli::BackupsArgs>),
     /// Show the inventory (like ansible-inventory).
     Inventory(Box<InventoryArgs>),
+    /// Show a module's documentation (like ansible-doc).
+    Doc(DocArgs),
+}
+
+/// `stackbook doc [MODULE]`.
+#[derive(Debug, Args)]
+pub struct DocArgs {
+    /// Module name or alias (`k8s`, `kubernetes.core.k8s`).
+    #[arg(required_unless_present_any = ["list", "markdown"])]
+    pub module: Option<String>,
+    /// List every module with its one-line description.
+    #[arg(short = 'l', long, conflicts_with_all = ["module", "markdown"])]
+    pub list: bool,
+    /// Print the Markdown module reference (docs/modules.md is generated with this).
+    #[arg(long, conflicts_with = "module")]
+    pub markdown: bool,
 }
 
 /// `stackbook inventory`.
