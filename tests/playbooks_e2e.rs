@@ -1,0 +1,521 @@
+//! End-to-end runs of the stack's playbooks and runbooks (`playbooks/`) with the `demo`
+//! inventory, against the stand-ins `scripts/demo.sh` uses: the Kubernetes API test double
+//! (kube-test-server, here in-process, one per test; it imitates PGO's and Zalando's status
+//! reports, it runs no database), the pgBackRest S3 fixture with real backups
+//! (`crates/backups/tests/setup-fixture.sh`) and the operator charts from `shared/charts`.
+//!
+//! What is checked is what a user observes: the exit code, the recap, and the objects stored in
+//! the API server, read back directly from the test server.
+//!
+//! Needs the running fixture and the shared charts: without them the tests print a skip notice
+//! and pass, unless `CI` is set (then they fail).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use kube_test_server::{Config, TestServer};
+use serde_json::{Value as Json, json};
+
+const PGO_API: &str = "postgres-operator.crunchydata.com/v1beta1";
+const NAMESPACE: &str = "database";
+
+/// A test's stand-ins and scratch folder (removed on drop; the server stops on drop).
+struct Stack {
+    server: TestServer,
+    scratch: PathBuf,
+    kubeconfig: PathBuf,
+    fixture: HashMap<String, String>,
+    shared: PathBuf,
+}
+
+/// One `stackbook play` run.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    /// The recap's counters for localhost (`changed`, `failed`, …).
+    recap: HashMap<String, i64>,
+    seconds: f64,
+}
+
+impl Run {
+    fn changed(&self) -> i64 {
+        self.recap.get("changed").copied().unwrap_or(-1)
+    }
+
+    fn assert_ok(&self, what: &str) {
+        assert!(
+            self.code == 0 && self.recap.get("failed") == Some(&0),
+            "{what}: exit {}\nstdout:\n{}\nstderr:\n{}",
+            self.code,
+            tail(&self.stdout),
+            self.stderr
+        );
+    }
+}
+
+/// The last lines of a long output, for assertion messages.
+fn tail(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Skips (prints why, returns `None`) or, under `CI`, fails.
+fn unavailable(why: String) -> Option<Stack> {
+    let message = format!("playbook e2e stand-ins unavailable: {why}");
+    if std::env::var_os("CI").is_some() {
+        panic!("{message}");
+    }
+    eprintln!("SKIP: {message}");
+    None
+}
+
+fn parse_env(path: &Path) -> HashMap<String, String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let l = l.strip_prefix("export ").unwrap_or(l);
+            (!l.starts_with('#'))
+                .then(|| l.split_once('='))
+                .flatten()
+                .map(|(k, v)| (k.to_string(), v.trim_matches(['"', '\'']).to_string()))
+        })
+        .collect()
+}
+
+fn stack(name: &str) -> Option<Stack> {
+    let dir = PathBuf::from(
+        std::env::var("PGBR_FIXTURE_DIR").unwrap_or_else(|_| "/tmp/pgbr-fixture".into()),
+    );
+    let fixture = parse_env(&dir.join("fixture.env"));
+    let Some(port) = fixture.get("PGBR_S3_TLS_PORT") else {
+        return unavailable(format!(
+            "{}/fixture.env missing; run crates/backups/tests/setup-fixture.sh as root",
+            dir.display()
+        ));
+    };
+    let reachable = format!("127.0.0.1:{port}")
+        .parse()
+        .ok()
+        .is_some_and(|a| std::net::TcpStream::connect_timeout(&a, Duration::from_secs(2)).is_ok());
+    if !reachable {
+        return unavailable(format!("the S3 fixture does not listen on port {port}"));
+    }
+    let shared = std::env::var_os("STACKBOOK_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared"));
+    if !shared.join("charts/pgo/Chart.yaml").is_file() {
+        return unavailable(format!(
+            "{}/charts/pgo missing (set STACKBOOK_SHARED_DIR)",
+            shared.display()
+        ));
+    }
+    let server = TestServer::start_blocking(Config::default()).expect("kube-test-server starts");
+    let scratch = std::env::temp_dir().join(format!("stackbook-e2e-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).expect("scratch dir");
+    let kubeconfig = scratch.join("kubeconfig");
+    server
+        .write_kubeconfig(&kubeconfig)
+        .expect("kubeconfig written");
+    // The fixture's credentials replace the demo vault's (extra vars win), through a file so
+    // they never appear on a command line.
+    let secrets = json!({
+        "vault_s3_access_key_id": fixture["PGBR_S3_KEY"],
+        "vault_s3_secret_access_key": fixture["PGBR_S3_KEY_SECRET"],
+        "vault_pgbackrest_cipher_pass": fixture["PGBR_CIPHER_PASS"],
+    });
+    std::fs::write(scratch.join("fixture-vars.json"), secrets.to_string()).expect("vars file");
+    Some(Stack {
+        server,
+        scratch,
+        kubeconfig,
+        fixture,
+        shared,
+    })
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.scratch);
+    }
+}
+
+impl Stack {
+    /// `stackbook play PLAYBOOK -i inventories/demo …` with `bucket` as the repository.
+    fn play(&self, playbook: &str, bucket: &str, args: &[&str]) -> Run {
+        let started = Instant::now();
+        let output = Command::new(env!("CARGO_BIN_EXE_stackbook"))
+            .current_dir(root())
+            .env("NO_COLOR", "1")
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("STACKBOOK_PGO_CHART", self.shared.join("charts/pgo"))
+            .env("STACKBOOK_S3_BUCKET", bucket)
+            .env(
+                "STACKBOOK_S3_ENDPOINT",
+                format!("127.0.0.1:{}", self.fixture["PGBR_S3_TLS_PORT"]),
+            )
+            .env("STACKBOOK_S3_CA_FILE", &self.fixture["PGBR_S3_CA_FILE"])
+            .args([
+                "play",
+                playbook,
+                "-i",
+                "inventories/demo",
+                "--output",
+                "json",
+            ])
+            .args(["--age-identity", "vaults/demo-identity.txt"])
+            .arg("-e")
+            .arg(format!(
+                "@{}",
+                self.scratch.join("fixture-vars.json").display()
+            ))
+            .args(args)
+            .output()
+            .expect("stackbook runs");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let recap = stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Json>(l).ok())
+            .find(|e| e["event"] == "recap")
+            .and_then(|e| e["stats"]["localhost"].as_object().cloned())
+            .map(|stats| {
+                stats
+                    .into_iter()
+                    .filter_map(|(k, v)| v.as_i64().map(|n| (k, n)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout,
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            recap,
+            seconds: started.elapsed().as_secs_f64(),
+        }
+    }
+
+    /// `-e postgres_cluster_repo_path=…`: the path the fixture's backups are in (runs that
+    /// read them; other runs keep the inventory's per-cluster default).
+    fn fixture_repo(&self) -> String {
+        format!(
+            "postgres_cluster_repo_path={}",
+            self.fixture["PGBR_REPO_PATH"]
+        )
+    }
+
+    fn bucket(&self, which: &str) -> String {
+        self.fixture[which].clone()
+    }
+
+    /// The stored PostgresCluster, as the API server keeps it.
+    fn cluster(&self, name: &str) -> Option<Json> {
+        self.server
+            .object(PGO_API, "PostgresCluster", Some(NAMESPACE), name)
+    }
+
+    /// Deploys the stack fresh on the empty bucket (the first run of `pgo.yml`).
+    fn deploy(&self) -> Run {
+        let bucket = self.bucket("PGBR_S3_BUCKET_EMPTY");
+        let run = self.play("playbooks/pgo.yml", &bucket, &[]);
+        run.assert_ok("pgo.yml first run");
+        run
+    }
+
+    /// Restores `app-db` from the fixture's backups with `pgo.yml -e restore_db=true` (a
+    /// cluster whose repository holds real backups).
+    fn deploy_restored(&self) -> Run {
+        let run = self.play(
+            "playbooks/pgo.yml",
+            &self.bucket("PGBR_S3_BUCKET_BACKUPS"),
+            &["-e", &self.fixture_repo(), "-e", "restore_db=true"],
+        );
+        run.assert_ok("pgo.yml -e restore_db=true");
+        run
+    }
+
+    /// Deletes the PostgresCluster `name` (the operator stays), as a lost cluster.
+    fn delete_cluster(&self, name: &str) {
+        let playbook = self.scratch.join("delete-cluster.yml");
+        let text = format!(
+            "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - kubernetes.core.k8s:\n        \
+             state: absent\n        api_version: {PGO_API}\n        kind: PostgresCluster\n        \
+             namespace: {NAMESPACE}\n        name: {name}\n        wait: true\n"
+        );
+        std::fs::write(&playbook, text).expect("playbook written");
+        let run = self.play(&playbook.display().to_string(), "unused", &[]);
+        run.assert_ok("deleting the cluster");
+        assert!(self.cluster(name).is_none(), "{name} still stored");
+    }
+
+    /// The latest backup of the fixture's `pgbr-backups` bucket: its stop time as a
+    /// restore target PGO accepts (`2026-04-12 08:30:00+00`).
+    fn restore_target(&self) -> String {
+        let dir = PathBuf::from(
+            std::env::var("PGBR_FIXTURE_DIR").unwrap_or_else(|_| "/tmp/pgbr-fixture".into()),
+        );
+        let info: Json = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("stackbook-backups/info-pgbr-backups.json"))
+                .expect("fixture info file"),
+        )
+        .expect("fixture info JSON");
+        let stop = info[0]["backup"]
+            .as_array()
+            .and_then(|b| b.last())
+            .and_then(|b| b["timestamp"]["stop"].as_i64())
+            .expect("a backup in pgbr-backups");
+        let output = Command::new("date")
+            .args(["-u", "-d", &format!("@{stop}"), "+%Y-%m-%d %H:%M:%S+00"])
+            .output()
+            .expect("date runs");
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    }
+}
+
+#[test]
+fn pgo_deploys_then_reruns_without_changes_and_checks_clean() {
+    let Some(stack) = stack("pgo") else { return };
+    let first = stack.deploy();
+    assert!(first.changed() > 0, "first run changed nothing");
+    let cluster = stack
+        .cluster("app-db")
+        .expect("PostgresCluster app-db stored");
+    assert!(cluster["spec"].get("dataSource").is_none(), "{cluster:#}");
+    let repo = &cluster["spec"]["backups"]["pgbackrest"]["repos"][0];
+    assert_eq!(repo["s3"]["bucket"], stack.bucket("PGBR_S3_BUCKET_EMPTY"));
+    let secret = stack
+        .server
+        .object("v1", "Secret", Some(NAMESPACE), "pgo-s3-creds")
+        .expect("pgBackRest S3 credentials Secret stored");
+    assert!(
+        secret["data"]["s3.conf"].is_string(),
+        "no s3.conf in the Secret"
+    );
+    assert_eq!(
+        cluster["spec"]["backups"]["pgbackrest"]["configuration"][0]["secret"]["name"],
+        "pgo-s3-creds"
+    );
+    assert!(
+        stack
+            .server
+            .objects("apps/v1", "Deployment", Some("postgres-operator"))
+            .iter()
+            .any(|d| d.to_string().contains("pgo")),
+        "the PGO operator Deployment is missing"
+    );
+
+    let second = stack.play(
+        "playbooks/pgo.yml",
+        &stack.bucket("PGBR_S3_BUCKET_EMPTY"),
+        &[],
+    );
+    second.assert_ok("pgo.yml second run");
+    assert_eq!(
+        second.changed(),
+        0,
+        "second run changed:\n{}",
+        tail(&second.stdout)
+    );
+
+    let version =
+        |s: &Stack| s.cluster("app-db").expect("cluster")["metadata"]["resourceVersion"].clone();
+    let before = version(&stack);
+    let check = stack.play(
+        "playbooks/pgo.yml",
+        &stack.bucket("PGBR_S3_BUCKET_EMPTY"),
+        &["--check", "--diff"],
+    );
+    check.assert_ok("pgo.yml --check --diff");
+    assert_eq!(
+        check.changed(),
+        0,
+        "check run reports changes:\n{}",
+        tail(&check.stdout)
+    );
+    assert_eq!(version(&stack), before, "--check wrote the cluster");
+    eprintln!(
+        "pgo.yml: first run {:.1}s, second {:.1}s, check {:.1}s",
+        first.seconds, second.seconds, check.seconds
+    );
+}
+
+#[test]
+fn pgo_refuses_a_new_cluster_over_backups_then_restores_from_them() {
+    let Some(stack) = stack("restore") else {
+        return;
+    };
+    let bucket = stack.bucket("PGBR_S3_BUCKET_BACKUPS");
+    let repo = stack.fixture_repo();
+    let refused = stack.play("playbooks/pgo.yml", &bucket, &["-e", &repo]);
+    assert_eq!(
+        refused.code,
+        2,
+        "guard did not refuse:\n{}",
+        tail(&refused.stdout)
+    );
+    assert!(
+        stack.cluster("app-db").is_none(),
+        "a cluster was created over existing backups"
+    );
+
+    let restored = stack.play(
+        "playbooks/pgo.yml",
+        &bucket,
+        &["-e", &repo, "-e", "restore_db=true"],
+    );
+    restored.assert_ok("pgo.yml -e restore_db=true");
+    let cluster = stack.cluster("app-db").expect("restored cluster stored");
+    let source = &cluster["spec"]["dataSource"]["pgbackrest"];
+    assert_eq!(source["stanza"], "db", "{cluster:#}");
+    assert_eq!(source["repo"]["name"], "repo1");
+    assert_eq!(source["repo"]["s3"]["bucket"], bucket.as_str());
+    assert_eq!(
+        source["global"]["repo1-path"],
+        stack.fixture["PGBR_REPO_PATH"].as_str()
+    );
+    assert!(
+        source.get("options").is_none(),
+        "no target, no options: {source:#}"
+    );
+
+    let again = stack.play(
+        "playbooks/pgo.yml",
+        &bucket,
+        &["-e", &repo, "-e", "restore_db=true"],
+    );
+    again.assert_ok("restore re-run");
+    assert_eq!(
+        again.changed(),
+        0,
+        "restore re-run changed:\n{}",
+        tail(&again.stdout)
+    );
+}
+
+#[test]
+fn pitr_restore_recreates_a_lost_cluster_at_the_target() {
+    let Some(stack) = stack("pitr-gone") else {
+        return;
+    };
+    let target = stack.restore_target();
+    let bucket = stack.bucket("PGBR_S3_BUCKET_BACKUPS");
+    stack.deploy_restored();
+    stack.delete_cluster("app-db");
+    let run = stack.play(
+        "playbooks/runbooks/pitr_restore.yml",
+        &bucket,
+        &[
+            "-e",
+            &stack.fixture_repo(),
+            "-e",
+            &json!({ "restore_target": target }).to_string(),
+        ],
+    );
+    run.assert_ok("pitr_restore.yml, cluster gone");
+    let cluster = stack
+        .cluster("app-db")
+        .expect("cluster created from the repository");
+    let source = &cluster["spec"]["dataSource"]["pgbackrest"];
+    assert_eq!(
+        source["repo"]["s3"]["bucket"],
+        bucket.as_str(),
+        "{cluster:#}"
+    );
+    assert_eq!(
+        source["options"],
+        json!([
+            "--type=time",
+            format!("--target=\"{target}\""),
+            "--target-action=promote"
+        ])
+    );
+}
+
+#[test]
+fn pitr_restore_in_place_sets_the_restore_spec_then_disables_it() {
+    let Some(stack) = stack("pitr-in-place") else {
+        return;
+    };
+    let target = stack.restore_target();
+    let bucket = stack.bucket("PGBR_S3_BUCKET_BACKUPS");
+    stack.deploy_restored();
+    let run = stack.play(
+        "playbooks/runbooks/pitr_restore.yml",
+        &bucket,
+        &[
+            "-e",
+            &stack.fixture_repo(),
+            "-e",
+            &json!({ "restore_target": target }).to_string(),
+        ],
+    );
+    run.assert_ok("pitr_restore.yml, cluster present");
+    let cluster = stack.cluster("app-db").expect("cluster");
+    let restore = &cluster["spec"]["backups"]["pgbackrest"]["restore"];
+    assert_eq!(restore["repoName"], "repo1", "{cluster:#}");
+    assert_eq!(
+        restore["enabled"], false,
+        "restore left enabled: {restore:#}"
+    );
+    let options = restore["options"].to_string();
+    assert!(
+        options.contains("--type=time") && options.contains(&target),
+        "{restore:#}"
+    );
+    let trigger =
+        &cluster["metadata"]["annotations"]["postgres-operator.crunchydata.com/pgbackrest-restore"];
+    assert!(
+        trigger.is_string(),
+        "no restore trigger annotation: {cluster:#}"
+    );
+    assert_eq!(
+        cluster["status"]["pgbackrest"]["restore"]["id"], *trigger,
+        "the operator did not report the restore: {cluster:#}"
+    );
+}
+
+#[test]
+fn clone_for_validation_clones_from_the_source_cluster() {
+    let Some(stack) = stack("clone") else {
+        return;
+    };
+    // The source must have backups to clone from: a cluster restored from the fixture's.
+    stack.deploy_restored();
+    let bucket = stack.bucket("PGBR_S3_BUCKET_BACKUPS");
+    let run = stack.play(
+        "playbooks/runbooks/clone_for_validation.yml",
+        &bucket,
+        &["-e", "keep_clone=true"],
+    );
+    run.assert_ok("clone_for_validation.yml");
+    let clone = stack.cluster("app-db-validate").expect("clone kept");
+    let source = &clone["spec"]["dataSource"]["postgresCluster"];
+    assert_eq!(source["clusterName"], "app-db", "{clone:#}");
+    assert_eq!(source["clusterNamespace"], NAMESPACE);
+    assert_eq!(source["repoName"], "repo1");
+    let repo_path = clone["spec"]["backups"]["pgbackrest"]["global"]["repo1-path"].clone();
+    let source_path =
+        stack.cluster("app-db").expect("source")["spec"]["backups"]["pgbackrest"]["global"]
+            ["repo1-path"]
+            .clone();
+    assert!(repo_path.is_string(), "{clone:#}");
+    assert_ne!(
+        repo_path, source_path,
+        "the clone must not write into the source's repository"
+    );
+
+    let deleted = stack.play("playbooks/runbooks/clone_for_validation.yml", &bucket, &[]);
+    deleted.assert_ok("clone_for_validation.yml without keep_clone");
+    assert!(
+        stack.cluster("app-db-validate").is_none(),
+        "clone not deleted"
+    );
+}
