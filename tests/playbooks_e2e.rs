@@ -519,3 +519,88 @@ fn clone_for_validation_clones_from_the_source_cluster() {
         "clone not deleted"
     );
 }
+
+#[test]
+fn zalando_deploys_reruns_clean_and_restores_by_clone() {
+    let Some(stack) = stack("zalando") else {
+        return;
+    };
+    let chart = stack.shared.join("charts/zalando-postgres-operator");
+    let chart_vars = json!({
+        "zalando_chart_ref": chart.display().to_string(),
+        "zalando_chart_repo_url": "",
+        // The API test double serves no PriorityClass (scheduling.k8s.io); the chart's own
+        // switch leaves it out.
+        "zalando_operator_extra_values": {"podPriorityClassName": {"create": false}},
+    })
+    .to_string();
+    let bucket = stack.bucket("PGBR_S3_BUCKET_EMPTY");
+    let zalando = |extra: &[&str]| {
+        let mut args = vec!["-e", chart_vars.as_str()];
+        args.extend_from_slice(extra);
+        stack.play("playbooks/zalando.yml", &bucket, &args)
+    };
+    let stored = || {
+        stack
+            .server
+            .object("acid.zalan.do/v1", "postgresql", Some(NAMESPACE), "app-db")
+    };
+
+    let first = zalando(&[]);
+    first.assert_ok("zalando.yml first run");
+    assert!(first.changed() > 0);
+    let cluster = stored().expect("postgresql app-db stored");
+    assert!(cluster["spec"].get("clone").is_none(), "{cluster:#}");
+    assert_eq!(cluster["status"]["PostgresClusterStatus"], "Running");
+    let uid = cluster["metadata"]["uid"]
+        .as_str()
+        .expect("uid")
+        .to_string();
+
+    let second = zalando(&[]);
+    second.assert_ok("zalando.yml second run");
+    assert_eq!(
+        second.changed(),
+        0,
+        "second run changed:\n{}",
+        tail(&second.stdout)
+    );
+    let check = zalando(&["--check", "--diff"]);
+    check.assert_ok("zalando.yml --check --diff");
+    assert_eq!(
+        check.changed(),
+        0,
+        "check run reports changes:\n{}",
+        tail(&check.stdout)
+    );
+
+    // The cluster is lost; restore it by cloning its own backups up to a point in time.
+    let playbook = stack.scratch.join("delete-postgresql.yml");
+    std::fs::write(
+        &playbook,
+        format!(
+            "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - kubernetes.core.k8s:\n        \
+             state: absent\n        api_version: acid.zalan.do/v1\n        kind: postgresql\n        \
+             namespace: {NAMESPACE}\n        name: app-db\n        wait: true\n"
+        ),
+    )
+    .expect("playbook written");
+    stack
+        .play(&playbook.display().to_string(), &bucket, &[])
+        .assert_ok("deleting the postgresql");
+    assert!(stored().is_none());
+    let restore_vars = json!({
+        "restore_db": true,
+        "clone_uid": uid,
+        "restore_target": "2026-04-12 08:30:00+00",
+    })
+    .to_string();
+    let restored = zalando(&["-e", &restore_vars]);
+    restored.assert_ok("zalando.yml -e restore_db=true");
+    let cluster = stored().expect("restored postgresql stored");
+    assert_eq!(
+        cluster["spec"]["clone"],
+        json!({"cluster": "app-db", "uid": uid, "timestamp": "2026-04-12T08:30:00+00:00"}),
+        "{cluster:#}"
+    );
+}
