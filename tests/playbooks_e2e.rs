@@ -13,6 +13,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use kube_test_server::{Config, TestServer};
@@ -602,5 +604,202 @@ fn zalando_deploys_reruns_clean_and_restores_by_clone() {
         cluster["spec"]["clone"],
         json!({"cluster": "app-db", "uid": uid, "timestamp": "2026-04-12T08:30:00+00:00"}),
         "{cluster:#}"
+    );
+}
+
+/// The part of PGO the API test double does not imitate for runbooks: when the trigger
+/// annotation `annotation` appears on PostgresCluster `app-db` (and the test double's own
+/// reconcile has caught up with the spec), report the operation done the way PGO does, in the
+/// status subresource. Runs `kubectl` in a thread until dropped.
+struct OperatorStandIn {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for OperatorStandIn {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn kubectl_available() -> bool {
+    let found = Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        let message = "kubectl not found (crates/k8s/scripts/setup-kubectl.sh installs it)";
+        assert!(std::env::var_os("CI").is_none(), "{message}");
+        eprintln!("SKIP: {message}");
+    }
+    found
+}
+
+impl Stack {
+    fn operator_stand_in(
+        &self,
+        annotation: &'static str,
+        status: fn(&str) -> Json,
+    ) -> OperatorStandIn {
+        let stop = Arc::new(AtomicBool::new(false));
+        let kubeconfig = self.kubeconfig.clone();
+        let stopping = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let kubectl = |args: &[&str]| {
+                Command::new("kubectl")
+                    .arg("--kubeconfig")
+                    .arg(&kubeconfig)
+                    .args(["-n", NAMESPACE])
+                    .args(args)
+                    .output()
+                    .ok()
+                    .filter(|o| o.status.success())
+                    .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            };
+            let mut done = String::new();
+            while !stopping.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(200));
+                let Some(object) = kubectl(&["get", "postgrescluster", "app-db", "-o", "json"])
+                    .and_then(|text| serde_json::from_str::<Json>(&text).ok())
+                else {
+                    continue;
+                };
+                let Some(trigger) = object["metadata"]["annotations"][annotation].as_str() else {
+                    continue;
+                };
+                let caught_up =
+                    object["status"]["observedGeneration"] == object["metadata"]["generation"];
+                if trigger == done || !caught_up {
+                    continue;
+                }
+                let patch = json!({ "status": status(trigger) }).to_string();
+                let patched = kubectl(&[
+                    "patch",
+                    "postgrescluster",
+                    "app-db",
+                    "--subresource=status",
+                    "--type=merge",
+                    "-p",
+                    &patch,
+                ]);
+                if patched.is_some() {
+                    done = trigger.to_string();
+                }
+            }
+        });
+        OperatorStandIn {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+#[test]
+fn manual_backup_requests_a_backup_and_waits_for_the_operator() {
+    let Some(stack) = stack("backup") else {
+        return;
+    };
+    if !kubectl_available() {
+        return;
+    }
+    stack.deploy();
+    let _pgo = stack.operator_stand_in(
+        "postgres-operator.crunchydata.com/pgbackrest-backup",
+        |id| {
+            json!({"pgbackrest": {"manualBackup": {
+                "id": id, "finished": true, "succeeded": 1,
+                "completionTime": "2026-04-12T08:30:00Z",
+            }}})
+        },
+    );
+    let run = stack.play(
+        "playbooks/runbooks/manual_backup.yml",
+        &stack.bucket("PGBR_S3_BUCKET_EMPTY"),
+        &[
+            "-e",
+            "backup_type=diff",
+            "-e",
+            "postgres_cluster_backup_delay=1",
+        ],
+    );
+    run.assert_ok("manual_backup.yml");
+    let cluster = stack.cluster("app-db").expect("cluster");
+    assert_eq!(
+        cluster["spec"]["backups"]["pgbackrest"]["manual"],
+        json!({"repoName": "repo1", "options": ["--type=diff"]}),
+        "{cluster:#}"
+    );
+    let trigger =
+        &cluster["metadata"]["annotations"]["postgres-operator.crunchydata.com/pgbackrest-backup"];
+    assert_eq!(
+        cluster["status"]["pgbackrest"]["manualBackup"]["id"],
+        *trigger
+    );
+
+    let wrong = stack.play(
+        "playbooks/runbooks/manual_backup.yml",
+        &stack.bucket("PGBR_S3_BUCKET_EMPTY"),
+        &["-e", "backup_type=weekly"],
+    );
+    assert_eq!(wrong.code, 2, "a wrong backup type must be refused");
+}
+
+#[test]
+fn switchover_triggers_patroni_and_waits_for_the_operator() {
+    let Some(stack) = stack("switchover") else {
+        return;
+    };
+    if !kubectl_available() {
+        return;
+    }
+    stack.deploy();
+    // Two instance Pods as PGO labels them: a primary and a replica.
+    let pod = |name: &str, role: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}-0\n  namespace: {NAMESPACE}\n  labels:\n    \
+             postgres-operator.crunchydata.com/cluster: app-db\n    \
+             postgres-operator.crunchydata.com/instance: {name}\n    \
+             postgres-operator.crunchydata.com/role: {role}\nspec:\n  containers:\n    - name: database\n      image: postgres\n"
+        )
+    };
+    stack
+        .server
+        .apply_manifests(&format!(
+            "{}---\n{}",
+            pod("app-db-instance1-aaaa", "master"),
+            pod("app-db-instance1-bbbb", "replica")
+        ))
+        .expect("pods seeded");
+    let _pgo = stack.operator_stand_in(
+        "postgres-operator.crunchydata.com/trigger-switchover",
+        |id| json!({"patroni": {"switchover": id}}),
+    );
+    let run = stack.play(
+        "playbooks/runbooks/switchover.yml",
+        &stack.bucket("PGBR_S3_BUCKET_EMPTY"),
+        &["-e", "target=app-db-instance1-bbbb"],
+    );
+    run.assert_ok("switchover.yml");
+    let cluster = stack.cluster("app-db").expect("cluster");
+    assert_eq!(
+        cluster["spec"]["patroni"]["switchover"],
+        json!({"enabled": true, "type": "Switchover", "targetInstance": "app-db-instance1-bbbb"}),
+        "{cluster:#}"
+    );
+    let trigger =
+        &cluster["metadata"]["annotations"]["postgres-operator.crunchydata.com/trigger-switchover"];
+    assert_eq!(cluster["status"]["patroni"]["switchover"], *trigger);
+
+    let primary = stack.play(
+        "playbooks/runbooks/switchover.yml",
+        &stack.bucket("PGBR_S3_BUCKET_EMPTY"),
+        &["-e", "target=app-db-instance1-aaaa"],
+    );
+    assert_eq!(
+        primary.code, 2,
+        "switching over to the primary must be refused"
     );
 }
