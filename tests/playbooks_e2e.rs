@@ -803,3 +803,90 @@ fn switchover_triggers_patroni_and_waits_for_the_operator() {
         "switching over to the primary must be refused"
     );
 }
+
+#[test]
+fn promote_standby_turns_a_standby_into_a_primary() {
+    let Some(stack) = stack("promote") else {
+        return;
+    };
+    if !kubectl_available() {
+        return;
+    }
+    let bucket = stack.bucket("PGBR_S3_BUCKET_BACKUPS");
+    let standby = stack.play(
+        "playbooks/pgo.yml",
+        &bucket,
+        &["-e", &stack.fixture_repo(), "-e", "pg_cluster_mode=standby"],
+    );
+    standby.assert_ok("pgo.yml as a standby");
+    let cluster = stack.cluster("app-db").expect("standby stored");
+    assert_eq!(
+        cluster["spec"]["standby"],
+        json!({"enabled": true, "repoName": "repo1"}),
+        "{cluster:#}"
+    );
+    // Patroni's DCS: the standby_cluster section goes once Patroni promotes. PGO keeps it on
+    // Endpoints, which the API test double does not serve; the runbook reads a ConfigMap with
+    // postgres_cluster_dcs_kind=ConfigMap (Patroni's other Kubernetes DCS).
+    stack
+        .server
+        .apply_manifests(&format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-db-ha-config\n  namespace: {NAMESPACE}\n  \
+             annotations:\n    config: '{{\"standby_cluster\": {{\"restore_command\": \"pgbackrest archive-get\"}}}}'\n"
+        ))
+        .expect("DCS seeded");
+    let stop = Arc::new(AtomicBool::new(false));
+    let patroni = {
+        let stop = stop.clone();
+        let kubeconfig = stack.kubeconfig.clone();
+        std::thread::spawn(move || {
+            let kubectl = |args: &[&str]| {
+                Command::new("kubectl")
+                    .arg("--kubeconfig")
+                    .arg(&kubeconfig)
+                    .args(["-n", NAMESPACE])
+                    .args(args)
+                    .output()
+                    .ok()
+                    .filter(|o| o.status.success())
+                    .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            };
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(200));
+                let promoted = kubectl(&["get", "postgrescluster", "app-db", "-o", "json"])
+                    .and_then(|t| serde_json::from_str::<Json>(&t).ok())
+                    .is_some_and(|c| c["spec"]["standby"]["enabled"] == false);
+                if promoted {
+                    kubectl(&[
+                        "annotate",
+                        "configmap",
+                        "app-db-ha-config",
+                        "--overwrite",
+                        "config={\"ttl\": 30}",
+                    ]);
+                    return;
+                }
+            }
+        })
+    };
+    let dcs = "postgres_cluster_dcs_kind=ConfigMap";
+    let refused = stack.play(
+        "playbooks/runbooks/promote_standby.yml",
+        &bucket,
+        &["-e", dcs],
+    );
+    assert_eq!(
+        refused.code, 2,
+        "promotion without confirming the primary is down must be refused"
+    );
+    let run = stack.play(
+        "playbooks/runbooks/promote_standby.yml",
+        &bucket,
+        &["-e", "confirm_primary_down=true", "-e", dcs],
+    );
+    stop.store(true, Ordering::Relaxed);
+    let _ = patroni.join();
+    run.assert_ok("promote_standby.yml");
+    let cluster = stack.cluster("app-db").expect("cluster");
+    assert_eq!(cluster["spec"]["standby"]["enabled"], false, "{cluster:#}");
+}
