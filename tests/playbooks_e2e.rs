@@ -639,10 +639,30 @@ fn kubectl_available() -> bool {
 }
 
 impl Stack {
+    /// Reports PGO's status for the trigger annotation `annotation` on PostgresCluster
+    /// `app-db`.
     fn operator_stand_in(
         &self,
         annotation: &'static str,
         status: fn(&str) -> Json,
+    ) -> OperatorStandIn {
+        self.stand_in("postgrescluster", "app-db", status, move |object| {
+            let trigger = object["metadata"]["annotations"][annotation].as_str()?;
+            // Only once the test double's own reconcile has caught up with the spec (it
+            // rewrites the whole status).
+            (object["status"]["observedGeneration"] == object["metadata"]["generation"])
+                .then(|| trigger.to_string())
+        })
+    }
+
+    /// Watches `resource`/`name` with kubectl; whenever `trigger` yields a value not handled
+    /// yet, merges `status(value)` into its status subresource.
+    fn stand_in(
+        &self,
+        resource: &'static str,
+        name: &'static str,
+        status: fn(&str) -> Json,
+        trigger: impl Fn(&Json) -> Option<String> + Send + 'static,
     ) -> OperatorStandIn {
         let stop = Arc::new(AtomicBool::new(false));
         let kubeconfig = self.kubeconfig.clone();
@@ -662,31 +682,27 @@ impl Stack {
             let mut done = String::new();
             while !stopping.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(200));
-                let Some(object) = kubectl(&["get", "postgrescluster", "app-db", "-o", "json"])
+                let Some(value) = kubectl(&["get", resource, name, "-o", "json"])
                     .and_then(|text| serde_json::from_str::<Json>(&text).ok())
+                    .and_then(|object| trigger(&object))
                 else {
                     continue;
                 };
-                let Some(trigger) = object["metadata"]["annotations"][annotation].as_str() else {
-                    continue;
-                };
-                let caught_up =
-                    object["status"]["observedGeneration"] == object["metadata"]["generation"];
-                if trigger == done || !caught_up {
+                if value == done {
                     continue;
                 }
-                let patch = json!({ "status": status(trigger) }).to_string();
+                let patch = json!({ "status": status(&value) }).to_string();
                 let patched = kubectl(&[
                     "patch",
-                    "postgrescluster",
-                    "app-db",
+                    resource,
+                    name,
                     "--subresource=status",
                     "--type=merge",
                     "-p",
                     &patch,
                 ]);
                 if patched.is_some() {
-                    done = trigger.to_string();
+                    done = value;
                 }
             }
         });
@@ -889,4 +905,71 @@ fn promote_standby_turns_a_standby_into_a_primary() {
     run.assert_ok("promote_standby.yml");
     let cluster = stack.cluster("app-db").expect("cluster");
     assert_eq!(cluster["spec"]["standby"]["enabled"], false, "{cluster:#}");
+}
+
+#[test]
+fn major_upgrade_backs_up_shuts_down_upgrades_and_starts_on_the_new_version() {
+    let Some(stack) = stack("upgrade") else {
+        return;
+    };
+    if !kubectl_available() {
+        return;
+    }
+    let bucket = stack.bucket("PGBR_S3_BUCKET_EMPTY");
+    stack
+        .play(
+            "playbooks/pgo.yml",
+            &bucket,
+            &["-e", "pg_postgres_version=15"],
+        )
+        .assert_ok("pgo.yml on PostgreSQL 15");
+    let backup = |id: &str| {
+        json!({"pgbackrest": {"manualBackup": {
+            "id": id, "finished": true, "succeeded": 1, "completionTime": "2026-04-12T08:30:00Z",
+        }}})
+    };
+    let _backups = stack.operator_stand_in(
+        "postgres-operator.crunchydata.com/pgbackrest-backup",
+        backup,
+    );
+    let _pg_upgrade = stack.stand_in(
+        "pgupgrade",
+        "app-db-upgrade-16",
+        |_| {
+            json!({"conditions": [{
+                "type": "Succeeded", "status": "True", "reason": "PGUpgradeSucceeded",
+                "message": "done", "lastTransitionTime": "2026-04-12T08:30:00Z",
+            }]})
+        },
+        |object| object["metadata"]["uid"].as_str().map(str::to_string),
+    );
+    let run = stack.play(
+        "playbooks/runbooks/major_upgrade.yml",
+        &bucket,
+        &["-e", "postgres_cluster_backup_delay=1"],
+    );
+    run.assert_ok("major_upgrade.yml");
+    let upgrade = stack
+        .server
+        .object(PGO_API, "PGUpgrade", Some(NAMESPACE), "app-db-upgrade-16")
+        .expect("PGUpgrade stored");
+    assert_eq!(upgrade["spec"]["postgresClusterName"], "app-db");
+    assert_eq!(upgrade["spec"]["fromPostgresVersion"], 15);
+    assert_eq!(upgrade["spec"]["toPostgresVersion"], 16);
+    let cluster = stack.cluster("app-db").expect("cluster");
+    assert_eq!(cluster["spec"]["postgresVersion"], 16, "{cluster:#}");
+    assert_ne!(
+        cluster["spec"]["shutdown"], true,
+        "left shut down: {cluster:#}"
+    );
+    // The upgrade permission is withdrawn once the cluster runs the new version.
+    assert!(
+        cluster["metadata"]["annotations"]
+            .get("postgres-operator.crunchydata.com/allow-upgrade")
+            .is_none(),
+        "{cluster:#}"
+    );
+
+    let again = stack.play("playbooks/runbooks/major_upgrade.yml", &bucket, &[]);
+    assert_eq!(again.code, 2, "nothing to upgrade must be refused");
 }
