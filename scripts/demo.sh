@@ -31,7 +31,7 @@ trap cleanup EXIT
 
 step "build (release)"
 cargo build --release --locked -p stackbook -p kube-test-server
-bin=$root/target/release
+bin=${CARGO_TARGET_DIR:-$root/target}/release
 
 step "start the Kubernetes API test double"
 "$bin/kube-test-server" --kubeconfig-out "$work/kubeconfig" >"$work/kts.log" 2>&1 &

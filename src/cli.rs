@@ -28,6 +28,8 @@ pub enum Command {
     Inventory(Box<InventoryArgs>),
     /// Work with Helm charts (push to an OCI registry).
     Chart(Box<ChartArgs>),
+    /// Show a module's documentation (like ansible-doc).
+    Doc(DocArgs),
 }
 
 /// `stackbook chart`.
@@ -64,6 +66,20 @@ pub struct ChartPushArgs {
     /// Read the registry password from stdin.
     #[arg(long = "password-stdin")]
     pub password_stdin: bool,
+}
+
+/// `stackbook doc [MODULE]`.
+#[derive(Debug, Args)]
+pub struct DocArgs {
+    /// Module name or alias (`k8s`, `kubernetes.core.k8s`).
+    #[arg(required_unless_present_any = ["list", "markdown"])]
+    pub module: Option<String>,
+    /// List every module with its one-line description.
+    #[arg(short = 'l', long, conflicts_with_all = ["module", "markdown"])]
+    pub list: bool,
+    /// Print the Markdown module reference (docs/modules.md is generated with this).
+    #[arg(long, conflicts_with = "module")]
+    pub markdown: bool,
 }
 
 /// `stackbook inventory`.

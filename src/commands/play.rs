@@ -7,7 +7,6 @@ use stackbook_engine::event::EventSink;
 use stackbook_engine::exec::{RunContext, run_playbook};
 use stackbook_engine::inventory::{Inventory, VarsDirLevel};
 use stackbook_engine::load::load_playbook;
-use stackbook_engine::modules::Registry;
 use stackbook_engine::output::human::HumanPrinter;
 use stackbook_engine::output::json::JsonPrinter;
 use stackbook_engine::output::report::{ReportSink, Tee};
@@ -55,10 +54,7 @@ fn execute(args: &PlayArgs) -> Result<ExitCode, EngineError> {
         inventories: args.inventory.clone(),
         roles_path: args.roles_path.clone(),
     };
-    let mut registry = Registry::builtin();
-    stackbook_backups::module::register(&mut registry);
-    stackbook_k8s::register(&mut registry);
-    stackbook_helm::module::register(&mut registry);
+    let registry = super::registry();
     if !args.playbook.is_file() {
         return Err(EngineError::Usage(format!(
             "the playbook: {} could not be found",

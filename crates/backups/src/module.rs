@@ -229,6 +229,10 @@ impl InfoArgs {
 }
 
 impl Module for PgbackrestInfo {
+    fn docs(&self) -> Option<stackbook_engine::modules::docs::DocSource> {
+        Some(stackbook_engine::module_docs!("pgbackrest_info"))
+    }
+
     fn run(&self, _context: &ModuleContext<'_>, args: Json) -> ModuleResult {
         let args: InfoArgs = match parse_args(FQCN, args) {
             Ok(args) => args,

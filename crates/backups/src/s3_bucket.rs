@@ -290,6 +290,10 @@ async fn ensure(request: &Request, check_mode: bool) -> Result<Actions, StoreErr
 }
 
 impl Module for S3Bucket {
+    fn docs(&self) -> Option<stackbook_engine::modules::docs::DocSource> {
+        Some(stackbook_engine::module_docs!("s3_bucket"))
+    }
+
     fn run(&self, context: &ModuleContext<'_>, args: Json) -> ModuleResult {
         let args: BucketArgs = match parse_args(FQCN, args) {
             Ok(args) => args,

@@ -10,6 +10,7 @@ pub mod assert;
 pub mod command;
 pub mod copy;
 pub mod debug;
+pub mod docs;
 pub mod fail;
 pub mod pause;
 pub mod registry;
@@ -78,6 +79,12 @@ pub trait Module: Send + Sync {
     /// Arguments that must reach the module untemplated (like `assert`'s `that`).
     fn raw_arguments(&self) -> &'static [&'static str] {
         &[]
+    }
+
+    /// This module's documentation (`docs/<module>.yml` beside it, see [`docs`]). Every
+    /// registered module must have some: a test walks the registry.
+    fn docs(&self) -> Option<docs::DocSource> {
+        None
     }
 }
 

@@ -40,6 +40,13 @@ pub struct K8s;
 const NAME: &str = "kubernetes.core.k8s";
 
 impl Module for K8s {
+    fn docs(&self) -> Option<stackbook_engine::modules::docs::DocSource> {
+        Some(stackbook_engine::module_docs!(
+            "k8s",
+            fragments = ["k8s_connection"]
+        ))
+    }
+
     fn run(&self, context: &ModuleContext<'_>, args: Json) -> ModuleResult {
         let mut map = match args {
             Json::Object(map) => map,

@@ -59,6 +59,13 @@ fn command_words(command: &Json) -> Result<Vec<String>, String> {
 }
 
 impl Module for K8sExec {
+    fn docs(&self) -> Option<stackbook_engine::modules::docs::DocSource> {
+        Some(stackbook_engine::module_docs!(
+            "k8s_exec",
+            fragments = ["k8s_connection"]
+        ))
+    }
+
     fn run(&self, context: &ModuleContext<'_>, args: Json) -> ModuleResult {
         let mut map = match args {
             Json::Object(map) => map,

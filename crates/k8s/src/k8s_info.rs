@@ -63,6 +63,13 @@ pub struct K8sInfo;
 const NAME: &str = "kubernetes.core.k8s_info";
 
 impl Module for K8sInfo {
+    fn docs(&self) -> Option<stackbook_engine::modules::docs::DocSource> {
+        Some(stackbook_engine::module_docs!(
+            "k8s_info",
+            fragments = ["k8s_connection"]
+        ))
+    }
+
     fn run(&self, context: &ModuleContext<'_>, args: Json) -> ModuleResult {
         let mut map = match args {
             Json::Object(map) => map,

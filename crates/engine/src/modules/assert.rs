@@ -27,6 +27,10 @@ struct AssertArgs {
 pub struct Assert;
 
 impl Module for Assert {
+    fn docs(&self) -> Option<crate::modules::docs::DocSource> {
+        Some(crate::module_docs!("assert"))
+    }
+
     fn raw_arguments(&self) -> &'static [&'static str] {
         &["that"]
     }

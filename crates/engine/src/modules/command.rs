@@ -52,6 +52,14 @@ pub struct Command {
 }
 
 impl Module for Command {
+    fn docs(&self) -> Option<crate::modules::docs::DocSource> {
+        Some(if self.shell {
+            crate::module_docs!("shell")
+        } else {
+            crate::module_docs!("command")
+        })
+    }
+
     fn run(&self, context: &ModuleContext<'_>, args: Json) -> ModuleResult {
         let name = if self.shell {
             "ansible.builtin.shell"

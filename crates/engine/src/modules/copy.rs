@@ -35,6 +35,10 @@ struct CopyArgs {
 pub struct Copy;
 
 impl Module for Copy {
+    fn docs(&self) -> Option<crate::modules::docs::DocSource> {
+        Some(crate::module_docs!("copy"))
+    }
+
     fn run(&self, context: &ModuleContext<'_>, args: Json) -> ModuleResult {
         let args: CopyArgs = match parse_args("ansible.builtin.copy", args) {
             Ok(args) => args,

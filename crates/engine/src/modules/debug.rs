@@ -25,6 +25,10 @@ struct DebugArgs {
 pub struct Debug;
 
 impl Module for Debug {
+    fn docs(&self) -> Option<crate::modules::docs::DocSource> {
+        Some(crate::module_docs!("debug"))
+    }
+
     fn raw_arguments(&self) -> &'static [&'static str] {
         &["var"]
     }

@@ -20,6 +20,10 @@ struct FailArgs {
 pub struct Fail;
 
 impl Module for Fail {
+    fn docs(&self) -> Option<crate::modules::docs::DocSource> {
+        Some(crate::module_docs!("fail"))
+    }
+
     fn run(&self, _context: &ModuleContext<'_>, args: Json) -> ModuleResult {
         let args: FailArgs = match parse_args("ansible.builtin.fail", args) {
             Ok(args) => args,

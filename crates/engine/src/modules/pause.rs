@@ -23,6 +23,10 @@ struct PauseArgs {
 pub struct Pause;
 
 impl Module for Pause {
+    fn docs(&self) -> Option<crate::modules::docs::DocSource> {
+        Some(crate::module_docs!("pause"))
+    }
+
     fn run(&self, _context: &ModuleContext<'_>, args: Json) -> ModuleResult {
         let args: PauseArgs = match parse_args("ansible.builtin.pause", args) {
             Ok(args) => args,

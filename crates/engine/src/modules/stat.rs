@@ -31,6 +31,10 @@ struct StatArgs {
 pub struct Stat;
 
 impl Module for Stat {
+    fn docs(&self) -> Option<crate::modules::docs::DocSource> {
+        Some(crate::module_docs!("stat"))
+    }
+
     fn run(&self, _context: &ModuleContext<'_>, args: Json) -> ModuleResult {
         let args: StatArgs = match parse_args("ansible.builtin.stat", args) {
             Ok(args) => args,

@@ -32,6 +32,10 @@ struct TemplateArgs {
 pub struct Template;
 
 impl Module for Template {
+    fn docs(&self) -> Option<crate::modules::docs::DocSource> {
+        Some(crate::module_docs!("template"))
+    }
+
     fn run(&self, context: &ModuleContext<'_>, args: Json) -> ModuleResult {
         let args: TemplateArgs = match parse_args("ansible.builtin.template", args) {
             Ok(args) => args,

@@ -72,6 +72,10 @@ struct HelmInfoArgs {
 pub struct HelmInfo;
 
 impl Module for HelmInfo {
+    fn docs(&self) -> Option<stackbook_engine::modules::docs::DocSource> {
+        Some(stackbook_engine::module_docs!("helm_info"))
+    }
+
     fn run(&self, context: &ModuleContext<'_>, args: Json) -> ModuleResult {
         let a: HelmInfoArgs = match parse_args("kubernetes.core.helm_info", args) {
             Ok(a) => a,
@@ -238,6 +242,10 @@ pub fn parse_duration(v: &Json) -> Result<Duration, String> {
 pub struct Helm;
 
 impl Module for Helm {
+    fn docs(&self) -> Option<stackbook_engine::modules::docs::DocSource> {
+        Some(stackbook_engine::module_docs!("helm"))
+    }
+
     fn run(&self, context: &ModuleContext<'_>, args: Json) -> ModuleResult {
         let a: HelmArgs = match parse_args("kubernetes.core.helm", args) {
             Ok(a) => a,

@@ -91,6 +91,10 @@ struct RepoArgs {
 pub struct HelmRepository;
 
 impl Module for HelmRepository {
+    fn docs(&self) -> Option<stackbook_engine::modules::docs::DocSource> {
+        Some(stackbook_engine::module_docs!("helm_repository"))
+    }
+
     fn run(&self, context: &ModuleContext<'_>, args: Json) -> ModuleResult {
         let a: RepoArgs = match parse_args("kubernetes.core.helm_repository", args) {
             Ok(a) => a,
