@@ -80,6 +80,20 @@ pub fn plan(
     if let Some(source) = spec.pointer("/dataSource/pgbackrest") {
         return restore_plan(source, source_s3_conf);
     }
+    if spec.pointer("/standby/enabled").and_then(Json::as_bool) == Some(true) {
+        // A standby replays what the primary archived; it never runs stanza-create.
+        return match spec.get("standby").filter(|s| s.get("repoName").is_some()) {
+            Some(standby) => repo_restore_plan(
+                spec.pointer("/backups/pgbackrest"),
+                Some(standby),
+                "spec.standby",
+                s3_conf,
+            ),
+            None => Ok(Plan::Skip {
+                reason: "a streaming standby (standby.host) initialises no repository".to_owned(),
+            }),
+        };
+    }
     if let Some(clone) = spec.pointer("/dataSource/postgresCluster") {
         let name = clone
             .get("clusterName")
@@ -411,6 +425,24 @@ mod tests {
                 .contains("--target")
         );
         assert!(restore_target(&["--type=time", "--target=soon"]).is_err());
+    }
+
+    #[test]
+    fn a_standby_replays_its_repo_instead_of_initialising_it() {
+        let c = cluster(json!({"standby": {"enabled": true, "repoName": "repo1"},
+            "backups": {"pgbackrest": {"repos": [
+                {"name": "repo1", "s3": {"bucket": "primary", "endpoint": "e", "region": "r"}}]}}}));
+        let Plan::Restore { request, target } = plan(&c, Some(&Secret::new(CONF)), None).unwrap()
+        else {
+            panic!("a standby must need backups, not an empty repository")
+        };
+        assert!(target.is_none());
+        assert_eq!(request.resolve().unwrap().options.s3.bucket, "primary");
+        let streaming = cluster(json!({"standby": {"enabled": true, "host": "primary.db"}}));
+        assert!(matches!(
+            plan(&streaming, None, None).unwrap(),
+            Plan::Skip { .. }
+        ));
     }
 
     #[test]

@@ -164,7 +164,12 @@ pub async fn check(
         let source_conf = conf_text(cluster, namespace, &source).await?;
         let plan = pgo::plan(object, conf.as_ref(), source_conf.as_ref())
             .map_err(|e| refuse(format!("{e}; fix the PostgresCluster spec")))?;
+        let standby = object
+            .pointer("/spec/standby/enabled")
+            .and_then(Json::as_bool)
+            == Some(true);
         let action = match plan {
+            Plan::Restore { .. } if standby => "standby",
             Plan::Restore { .. } => "restore",
             _ => "init",
         };
