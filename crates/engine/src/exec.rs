@@ -225,6 +225,9 @@ struct Runtime<'b> {
     /// `any_errors_fatal` or `max_fail_percentage` tripped, or a whole batch failed: no
     /// further play runs.
     aborted: bool,
+    /// Roles whose `meta` dependencies are being run, outermost first, each with where it
+    /// was referenced: a role that reappears here depends on itself.
+    role_chain: Vec<(String, stackbook_syntax::Location)>,
 }
 
 impl<'b> std::ops::Deref for Runtime<'b> {
@@ -291,10 +294,14 @@ pub fn run_playbook(
         stats: Vec::new(),
         waiting_for_start,
         aborted: false,
+        role_chain: Vec::new(),
     };
     runtime.sink.emit(&Event::PlaybookStart {
         playbook: loaded.playbook.path.to_string(),
     });
+    for message in runtime.ctx.inventory.warnings.clone() {
+        runtime.sink.emit(&Event::Warning { message });
+    }
     let display_dir = Path::new(&*loaded.playbook.path)
         .parent()
         .map(Path::to_path_buf)
@@ -383,7 +390,6 @@ impl Runtime<'_> {
         }
         for host in &hosts {
             self.ctx.inventory.ensure_host(host);
-            self.stats_mut(host);
         }
         self.build_inventory_layers();
         self.play = PlayState {
@@ -490,6 +496,11 @@ impl Runtime<'_> {
             play: self.play.name.clone(),
             hosts: batch.clone(),
         });
+        // A host is in the recap once its batch starts (hosts of batches that never run are
+        // not, as in ansible-core).
+        for host in &batch {
+            self.stats_mut(host);
+        }
         self.play.batch_size = batch.len();
         self.play.hosts = batch;
         // Hosts that failed in an earlier play stay out of later plays, as in Ansible.
@@ -596,23 +607,38 @@ impl Runtime<'_> {
             &mut secrets,
         )?;
         self.add_secrets(secrets);
-        for dependency in &role.dependencies {
-            let mut dependency_params = Vec::new();
-            for (name, node) in &dependency.params {
-                dependency_params.push((
-                    name.clone(),
-                    node_to_value(node, self.ctx.decryptor.as_deref(), &mut Vec::new())?,
-                ));
-            }
-            let dependency_use = RoleUse {
-                reference: dependency,
-                files: &RoleFiles::default(),
-                params: dependency_params,
-                dynamic,
-            };
-            if self.run_role(dependency_use, inherited, hosts, depth + 1)? == Flow::EndPlay {
-                return Ok(Flow::EndPlay);
-            }
+        if let Some(start) = self
+            .role_chain
+            .iter()
+            .position(|(name, _)| *name == reference.name)
+        {
+            // Point at the first dependency of the cycle, as ansible-core does.
+            let location = self
+                .role_chain
+                .get(start + 1)
+                .map_or(&reference.location, |(_, location)| location)
+                .clone();
+            let mut names: Vec<&str> = self.role_chain[start..]
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .collect();
+            names.push(&reference.name);
+            return Err(EngineError::Aborted {
+                location,
+                message: format!(
+                    "role dependencies nested too deeply: '{}' depends on itself ({})",
+                    reference.name,
+                    names.join(" -> ")
+                ),
+            });
+        }
+        self.role_chain
+            .push((reference.name.clone(), reference.location.clone()));
+        let dependencies =
+            self.run_dependencies(&role.dependencies, inherited, hosts, dynamic, depth);
+        self.role_chain.pop();
+        if dependencies? == Flow::EndPlay {
+            return Ok(Flow::EndPlay);
         }
         let mut role_inherited = inherited.clone();
         role_inherited.role = Some(Arc::new(RoleScope {
@@ -656,6 +682,36 @@ impl Runtime<'_> {
             }
         }
         self.run_items(&role.tasks, &role_inherited, hosts)
+    }
+
+    /// Runs a role's `meta` dependencies in order.
+    fn run_dependencies(
+        &mut self,
+        dependencies: &[RoleRef],
+        inherited: &Inherited,
+        hosts: &[String],
+        dynamic: bool,
+        depth: usize,
+    ) -> Result<Flow, EngineError> {
+        for dependency in dependencies {
+            let mut dependency_params = Vec::new();
+            for (name, node) in &dependency.params {
+                dependency_params.push((
+                    name.clone(),
+                    node_to_value(node, self.ctx.decryptor.as_deref(), &mut Vec::new())?,
+                ));
+            }
+            let dependency_use = RoleUse {
+                reference: dependency,
+                files: &RoleFiles::default(),
+                params: dependency_params,
+                dynamic,
+            };
+            if self.run_role(dependency_use, inherited, hosts, depth + 1)? == Flow::EndPlay {
+                return Ok(Flow::EndPlay);
+            }
+        }
+        Ok(Flow::Continue)
     }
 
     fn gather_facts(&mut self, hosts: &[String]) {
