@@ -37,6 +37,8 @@ type Facts = Arc<HashMap<String, Value>>;
 pub(super) struct InventoryLayers {
     order: Vec<String>,
     layers: HashMap<String, Arc<VarLayer>>,
+    /// `group_names` of each host.
+    group_names: HashMap<String, Value>,
 }
 
 impl Runtime<'_> {
@@ -49,7 +51,15 @@ impl Runtime<'_> {
             .iter()
             .map(|host| (host.clone(), VarLayer::ordered(inventory.merged_vars(host))))
             .collect();
-        self.core.inventory_layers = Arc::new(InventoryLayers { order, layers });
+        let group_names = order
+            .iter()
+            .map(|host| (host.clone(), group_names(inventory, host)))
+            .collect();
+        self.core.inventory_layers = Arc::new(InventoryLayers {
+            order,
+            layers,
+            group_names,
+        });
     }
 
     /// Takes the [`Snapshot`] the next task's scopes read.
@@ -160,18 +170,16 @@ impl Core<'_> {
         inherited: &Inherited,
         vars: &mut Vec<(String, Value)>,
     ) {
-        let inventory = &self.ctx.inventory;
-        let group_names: Vec<String> = inventory
-            .groups_of(host)
-            .into_iter()
-            .filter(|g| g != "all" && g != "ungrouped")
-            .collect();
+        let group_names = match self.inventory_layers.group_names.get(host) {
+            Some(names) => names.clone(),
+            None => group_names(self.ctx.inventory, host),
+        };
         vars.push(("inventory_hostname".into(), Value::from(host)));
         vars.push((
             "inventory_hostname_short".into(),
             Value::from(host.split('.').next().unwrap_or(host)),
         ));
-        vars.push(("group_names".into(), Value::from(group_names)));
+        vars.push(("group_names".into(), group_names));
         vars.push((
             "ansible_play_hosts".into(),
             self.snapshot.play_hosts.clone(),
@@ -453,6 +461,17 @@ impl minijinja::value::Object for HostVars {
                 .collect(),
         )
     }
+}
+
+/// `group_names`: the host's groups except `all` and `ungrouped`.
+fn group_names(inventory: &crate::inventory::Inventory, host: &str) -> Value {
+    Value::from(
+        inventory
+            .groups_of(host)
+            .into_iter()
+            .filter(|g| g != "all" && g != "ungrouped")
+            .collect::<Vec<_>>(),
+    )
 }
 
 fn collect_scalars(node: &Node, out: &mut Vec<String>) {
