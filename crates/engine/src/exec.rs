@@ -92,6 +92,8 @@ struct Inherited {
     no_log: Option<Node>,
     check_mode: Option<Node>,
     run_once: Option<Node>,
+    /// `any_errors_fatal` of an enclosing block (the play's is in [`PlayState`]).
+    any_errors_fatal: Option<Node>,
     /// Variables passed by `include_tasks` loops and params (highest but extra vars).
     include_params: Vec<(String, Value)>,
     /// Directories to resolve relative files in (role, including file, playbook).
@@ -127,6 +129,7 @@ impl Inherited {
             (&mut next.no_log, &keywords.no_log),
             (&mut next.check_mode, &keywords.check_mode),
             (&mut next.run_once, &keywords.run_once),
+            (&mut next.any_errors_fatal, &keywords.any_errors_fatal),
         ] {
             if value.is_some() {
                 slot.clone_from(value);

@@ -288,14 +288,15 @@ impl Runtime<'_> {
         // A failure under any_errors_fatal (or of a run_once task, as in ansible-core's
         // linear strategy), or more failed hosts than max_fail_percentage allows, fails the
         // whole batch and ends the playbook.
+        let fatal_keyword = task
+            .keywords
+            .any_errors_fatal
+            .as_ref()
+            .or(inherited.any_errors_fatal.as_ref());
         let fatal = any_failed
             && (run_once
-                || self.keyword_on_first(
-                    task.keywords.any_errors_fatal.as_ref(),
-                    inherited,
-                    hosts,
-                )
-                || (task.keywords.any_errors_fatal.is_none() && self.play.any_errors_fatal));
+                || self.keyword_on_first(fatal_keyword, inherited, hosts)
+                || (fatal_keyword.is_none() && self.play.any_errors_fatal));
         if fatal || self.max_fail_exceeded() {
             self.fail_batch();
             return Ok(Flow::EndPlay);
