@@ -286,7 +286,7 @@ pub struct PlayArgs {
     /// More output (-v shows all results; -vvv adds debug logs).
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// Parallel hosts (accepted for compatibility; local hosts run in turn).
+    /// Hosts that run a task at the same time (each task still ends on all hosts before the next).
     #[arg(short = 'f', long, default_value_t = 5)]
     pub forks: usize,
     /// Run handlers even when a task failed.

@@ -40,6 +40,14 @@ pub enum EngineError {
         /// What was looked for.
         message: String,
     },
+    /// The run cannot go on at this point of the playbook (a role that depends on itself).
+    #[error("{location}: {message}")]
+    Aborted {
+        /// Where.
+        location: Location,
+        /// Why.
+        message: String,
+    },
     /// Command-line usage error.
     #[error("{0}")]
     Usage(String),
@@ -71,7 +79,9 @@ impl EngineError {
             EngineError::Syntax(SyntaxError::Read { .. }) => ExitCode::Error,
             EngineError::Syntax(_) | EngineError::Invalid { .. } => ExitCode::UnreachableOrParse,
             EngineError::Usage(_) => ExitCode::Usage,
-            EngineError::Fatal(_) | EngineError::Missing { .. } => ExitCode::Error,
+            EngineError::Fatal(_) | EngineError::Missing { .. } | EngineError::Aborted { .. } => {
+                ExitCode::Error
+            }
         }
     }
 
@@ -79,9 +89,9 @@ impl EngineError {
     pub fn location(&self) -> Option<&Location> {
         match self {
             EngineError::Syntax(error) => error.location(),
-            EngineError::Invalid { location, .. } | EngineError::Missing { location, .. } => {
-                Some(location)
-            }
+            EngineError::Invalid { location, .. }
+            | EngineError::Missing { location, .. }
+            | EngineError::Aborted { location, .. } => Some(location),
 
             _ => None,
         }

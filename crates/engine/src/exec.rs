@@ -5,7 +5,9 @@
 //! ends early when no host is left or on `meta: end_play`.
 
 mod args;
+mod batches;
 mod facts;
+mod fork;
 mod loops;
 mod scope;
 mod task;
@@ -19,6 +21,8 @@ use serde_json::Value as Json;
 use stackbook_syntax::Node;
 use stackbook_syntax::playbook::{Block, Keywords, Play, TaskItem};
 use stackbook_template::{Templar, VarLayer};
+
+use stackbook_template::Templar as TemplarType;
 
 use crate::error::{EngineError, ExitCode};
 use crate::event::{Event, EventSink, HostStats, Status};
@@ -48,8 +52,9 @@ pub struct RunContext<'a> {
     pub decryptor: Option<Arc<dyn Decryptor>>,
 }
 
-/// Per-host state that lives across tasks.
-#[derive(Debug, Default)]
+/// Per-host state that lives across tasks. Cheap to clone (shared parts are `Arc`s): a fork
+/// worker runs a task on its own copy, which replaces the original when the task is done.
+#[derive(Debug, Default, Clone)]
 struct HostState {
     /// `set_fact`, registered results and `include_vars`, by name. Shared with the scopes
     /// of running tasks and copied on write, so scopes never copy all facts.
@@ -87,6 +92,8 @@ struct Inherited {
     no_log: Option<Node>,
     check_mode: Option<Node>,
     run_once: Option<Node>,
+    /// `any_errors_fatal` of an enclosing block (the play's is in [`PlayState`]).
+    any_errors_fatal: Option<Node>,
     /// Variables passed by `include_tasks` loops and params (highest but extra vars).
     include_params: Vec<(String, Value)>,
     /// Directories to resolve relative files in (role, including file, playbook).
@@ -122,6 +129,7 @@ impl Inherited {
             (&mut next.no_log, &keywords.no_log),
             (&mut next.check_mode, &keywords.check_mode),
             (&mut next.run_once, &keywords.run_once),
+            (&mut next.any_errors_fatal, &keywords.any_errors_fatal),
         ] {
             if value.is_some() {
                 slot.clone_from(value);
@@ -157,6 +165,9 @@ enum Flow {
 
 struct PlayState {
     name: String,
+    /// The hosts the play's pattern selects (after `--limit`), all batches.
+    all_hosts: Vec<String>,
+    /// The hosts of the current `serial` batch that have not failed in an earlier play.
     hosts: Vec<String>,
     vars: Vec<(String, Value)>,
     /// `vars` and `vars_files` as one shared layer.
@@ -168,26 +179,71 @@ struct PlayState {
     /// Roles already run in this play (name and parameters), which do not run twice.
     ran_roles: Vec<String>,
     any_errors_fatal: bool,
+    /// `max_fail_percentage`: more failed hosts than this share of the batch ends the play.
+    max_fail_percentage: Option<f64>,
+    /// Hosts in the current batch (including ones that failed in an earlier play), the
+    /// denominator of `max_fail_percentage`.
+    batch_size: usize,
     force_handlers: bool,
 }
 
-/// The run: hosts' state, counters, and the current play.
-struct Runtime<'a, 'b> {
-    ctx: &'b mut RunContext<'a>,
+/// The parts of [`RunContext`] a run reads, borrowed apart from the event sink so that fork
+/// workers can share them.
+struct Ctx<'b> {
+    registry: &'b Registry,
+    templar: TemplarType,
+    options: &'b RunOptions,
+    inventory: &'b mut Inventory,
+    redactor: Arc<Redactor>,
+    decryptor: Option<Arc<dyn Decryptor>>,
+}
+
+/// What running a task on one host reads: shared (immutably) by the fork workers of a task.
+/// Everything that changes while hosts run lives in a worker's own [`HostState`] copy or in
+/// [`Runtime`] (events, counters).
+struct Core<'b> {
+    ctx: Ctx<'b>,
     playbook_dir: PathBuf,
     hosts: HashMap<String, HostState>,
-    stats: Vec<(String, HostStats)>,
     play: PlayState,
     omit: String,
-    /// `--start-at-task` not reached yet.
-    waiting_for_start: bool,
-    /// Each host's inventory variables as a layer, built on first use (the inventory does not
-    /// change during a run).
-    inventory_layers: std::cell::RefCell<HashMap<String, Arc<VarLayer>>>,
+    /// Each inventory host's variables as a layer, built once per play (the inventory does
+    /// not change while a play runs); shared with `hostvars`.
+    inventory_layers: Arc<scope::InventoryLayers>,
+    /// Facts of every host and the active hosts as of the current task, for `hostvars` and
+    /// `ansible_play_hosts` ([`Runtime::refresh_snapshot`]).
+    snapshot: scope::Snapshot,
     /// Extra vars (`-e`), the highest layer of every scope.
     extra_layer: Arc<VarLayer>,
-    /// `any_errors_fatal` tripped: no further play runs.
+}
+
+/// The run: the shared [`Core`], the event sink, counters. Dereferences to the core, so
+/// methods that only read are written once, on [`Core`], for the executor and the workers.
+struct Runtime<'b> {
+    core: Core<'b>,
+    sink: &'b mut dyn EventSink,
+    stats: Vec<(String, HostStats)>,
+    /// `--start-at-task` not reached yet.
+    waiting_for_start: bool,
+    /// `any_errors_fatal` or `max_fail_percentage` tripped, or a whole batch failed: no
+    /// further play runs.
     aborted: bool,
+    /// Roles whose `meta` dependencies are being run, outermost first, each with where it
+    /// was referenced: a role that reappears here depends on itself.
+    role_chain: Vec<(String, stackbook_syntax::Location)>,
+}
+
+impl<'b> std::ops::Deref for Runtime<'b> {
+    type Target = Core<'b>;
+    fn deref(&self) -> &Core<'b> {
+        &self.core
+    }
+}
+
+impl std::ops::DerefMut for Runtime<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.core
+    }
 }
 
 /// Runs a loaded playbook and returns the exit code.
@@ -196,32 +252,59 @@ pub fn run_playbook(
     ctx: &mut RunContext<'_>,
 ) -> Result<ExitCode, EngineError> {
     let waiting_for_start = ctx.options.start_at_task.is_some();
-    let ctx_extra_vars = ctx.options.extra_vars.clone();
+    let extra_layer = VarLayer::ordered(ctx.options.extra_vars.clone());
+    let RunContext {
+        registry,
+        templar,
+        options,
+        inventory,
+        sink,
+        redactor,
+        decryptor,
+    } = ctx;
     let mut runtime = Runtime {
-        ctx,
-        playbook_dir: loaded.dir.clone(),
-        hosts: HashMap::new(),
-        stats: Vec::new(),
-        play: PlayState {
-            name: String::new(),
-            hosts: Vec::new(),
-            vars: Vec::new(),
-            vars_layer: VarLayer::ordered(Vec::new()),
-            magic_layer: VarLayer::ordered(Vec::new()),
-            handlers: Vec::new(),
-            ran_roles: Vec::new(),
-            any_errors_fatal: false,
-            force_handlers: false,
+        core: Core {
+            ctx: Ctx {
+                registry,
+                templar: templar.clone(),
+                options,
+                inventory,
+                redactor: redactor.clone(),
+                decryptor: decryptor.clone(),
+            },
+            playbook_dir: loaded.dir.clone(),
+            hosts: HashMap::new(),
+            play: PlayState {
+                name: String::new(),
+                all_hosts: Vec::new(),
+                hosts: Vec::new(),
+                vars: Vec::new(),
+                vars_layer: VarLayer::ordered(Vec::new()),
+                magic_layer: VarLayer::ordered(Vec::new()),
+                handlers: Vec::new(),
+                ran_roles: Vec::new(),
+                any_errors_fatal: false,
+                max_fail_percentage: None,
+                batch_size: 0,
+                force_handlers: false,
+            },
+            omit: "__omit_place_holder__stackbook".to_string(),
+            inventory_layers: Arc::default(),
+            snapshot: scope::Snapshot::default(),
+            extra_layer,
         },
-        omit: "__omit_place_holder__stackbook".to_string(),
+        sink: &mut **sink,
+        stats: Vec::new(),
         waiting_for_start,
-        inventory_layers: std::cell::RefCell::new(HashMap::new()),
-        extra_layer: VarLayer::ordered(ctx_extra_vars),
         aborted: false,
+        role_chain: Vec::new(),
     };
-    runtime.ctx.sink.emit(&Event::PlaybookStart {
+    runtime.sink.emit(&Event::PlaybookStart {
         playbook: loaded.playbook.path.to_string(),
     });
+    for message in runtime.ctx.inventory.warnings.clone() {
+        runtime.sink.emit(&Event::Warning { message });
+    }
     let display_dir = Path::new(&*loaded.playbook.path)
         .parent()
         .map(Path::to_path_buf)
@@ -239,7 +322,7 @@ pub fn run_playbook(
             serde_json::to_value(counts).unwrap_or(Json::Null),
         );
     }
-    runtime.ctx.sink.emit(&Event::Recap { stats });
+    runtime.sink.emit(&Event::Recap { stats });
     let any_failed = runtime.stats.iter().any(|(_, s)| s.failed > 0);
     let any_unreachable = runtime.stats.iter().any(|(_, s)| s.unreachable > 0);
     Ok(if any_failed {
@@ -251,7 +334,7 @@ pub fn run_playbook(
     })
 }
 
-impl Runtime<'_, '_> {
+impl Runtime<'_> {
     fn stats_mut(&mut self, host: &str) -> &mut HostStats {
         let index = match self.stats.iter().position(|(h, _)| h == host) {
             Some(index) => index,
@@ -263,8 +346,9 @@ impl Runtime<'_, '_> {
         &mut self.stats[index].1
     }
 
-    fn host(&mut self, name: &str) -> &mut HostState {
-        self.hosts.entry(name.to_string()).or_default()
+    /// Sends an event to the printers.
+    fn emit(&mut self, event: &Event) {
+        self.sink.emit(event);
     }
 
     /// Registers vault values with the redactor; one too short to mask is reported once.
@@ -273,7 +357,7 @@ impl Runtime<'_, '_> {
             if register_secret(&self.ctx.redactor, &secret) == Registration::TooShort
                 && !secret.trim().is_empty()
             {
-                self.ctx.sink.emit(&Event::Warning {
+                self.emit(&Event::Warning {
                     message: format!(
                         "a vault value shorter than {} characters cannot be masked in output",
                         stackbook_secrets::redact::MIN_SECRET_LEN
@@ -309,21 +393,25 @@ impl Runtime<'_, '_> {
         }
         for host in &hosts {
             self.ctx.inventory.ensure_host(host);
-            self.stats_mut(host);
         }
+        self.build_inventory_layers();
         self.play = PlayState {
             name: String::new(),
+            all_hosts: hosts.clone(),
             hosts: hosts.clone(),
             vars: play_vars,
             vars_layer: VarLayer::ordered(Vec::new()),
             magic_layer: VarLayer::ordered(Vec::new()),
-            handlers: play.handlers.iter().map(|h| (h.clone(), None)).collect(),
+            handlers: Vec::new(),
             ran_roles: Vec::new(),
             any_errors_fatal: false,
+            max_fail_percentage: None,
+            batch_size: hosts.len(),
             force_handlers: self.ctx.options.force_handlers,
         };
         self.play.magic_layer = self.play_magic_layer();
         self.play.vars_layer = VarLayer::ordered(self.play.vars.clone());
+        self.refresh_snapshot();
         let base = Inherited {
             search_dirs: vec![self.playbook_dir.clone()],
             display_dir: display_dir.to_path_buf(),
@@ -352,23 +440,77 @@ impl Runtime<'_, '_> {
         self.play.any_errors_fatal = self
             .keyword_bool(play.any_errors_fatal.as_ref(), &name_scope)
             .unwrap_or(false);
+        self.play.max_fail_percentage = batches::max_fail_percentage(
+            play.max_fail_percentage.as_ref(),
+            &self.ctx.templar,
+            &name_scope,
+        )?;
         if let Some(force) = self.keyword_bool(play.force_handlers.as_ref(), &name_scope) {
             self.play.force_handlers |= force;
         }
-        self.ctx.sink.emit(&Event::PlayStart {
-            play: self.play.name.clone(),
-            hosts: hosts.clone(),
-        });
         if hosts.is_empty() {
-            self.ctx.sink.emit(&Event::Warning {
+            self.emit(&Event::PlayStart {
+                play: self.play.name.clone(),
+                hosts: Vec::new(),
+            });
+            self.emit(&Event::Warning {
                 message: format!("Could not match supplied host pattern, ignoring: {pattern}"),
             });
             return Ok(());
         }
+        let sizes = batches::serial(play.serial.as_ref(), &self.ctx.templar, &name_scope)?;
+        for batch in batches::split(&hosts, &sizes) {
+            // Each batch runs the whole play, as its own play in Ansible.
+            self.play.handlers = play.handlers.iter().map(|h| (h.clone(), None)).collect();
+            self.play.ran_roles.clear();
+            let failed_before: Vec<bool> = batch
+                .iter()
+                .map(|h| self.hosts.get(h).is_some_and(|s| s.failed))
+                .collect();
+            self.run_batch(play, &base, &name_scope, batch.clone())?;
+            if self.aborted {
+                break;
+            }
+            // A batch in which every host failed ends the playbook (ansible-core's
+            // PlaybookExecutor), as does any_errors_fatal or max_fail_percentage.
+            let newly_failed = batch
+                .iter()
+                .zip(&failed_before)
+                .filter(|(h, before)| !**before && self.hosts.get(*h).is_some_and(|s| s.failed))
+                .count();
+            if newly_failed == batch.len() {
+                self.aborted = true;
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the play's sections and handlers on one `serial` batch (all hosts when the play
+    /// has no `serial`).
+    fn run_batch(
+        &mut self,
+        play: &Play,
+        base: &Inherited,
+        name_scope: &Arc<stackbook_template::Scope>,
+        batch: Vec<String>,
+    ) -> Result<(), EngineError> {
+        self.emit(&Event::PlayStart {
+            play: self.play.name.clone(),
+            hosts: batch.clone(),
+        });
+        // A host is in the recap once its batch starts (hosts of batches that never run are
+        // not, as in ansible-core).
+        for host in &batch {
+            self.stats_mut(host);
+        }
+        self.play.batch_size = batch.len();
+        self.play.hosts = batch;
         // Hosts that failed in an earlier play stay out of later plays, as in Ansible.
-        self.play
+        let core = &mut self.core;
+        core.play
             .hosts
-            .retain(|h| !self.hosts.get(h).is_some_and(|s| s.failed));
+            .retain(|h| !core.hosts.get(h).is_some_and(|s| s.failed));
         for host in self.play.hosts.clone() {
             self.host(&host).ended = false;
         }
@@ -376,9 +518,10 @@ impl Runtime<'_, '_> {
             return Ok(());
         }
         let hosts = self.play.hosts.clone();
+        self.refresh_snapshot();
 
         let gather = match &play.gather_facts {
-            Some(node) => self.keyword_bool(Some(node), &name_scope).unwrap_or(true),
+            Some(node) => self.keyword_bool(Some(node), name_scope).unwrap_or(true),
             None => true,
         };
         if gather && !self.waiting_for_start {
@@ -420,7 +563,7 @@ impl Runtime<'_, '_> {
                             params,
                             dynamic: false,
                         },
-                        &base,
+                        base,
                         &active,
                         0,
                     )?;
@@ -431,9 +574,9 @@ impl Runtime<'_, '_> {
             }
             if flow == Flow::Continue {
                 let active = self.active_hosts();
-                flow = self.run_items(section, &base, &active)?;
+                flow = self.run_items(section, base, &active)?;
             }
-            self.run_handlers(&base)?;
+            self.run_handlers(base)?;
             if flow == Flow::EndPlay {
                 break;
             }
@@ -467,23 +610,38 @@ impl Runtime<'_, '_> {
             &mut secrets,
         )?;
         self.add_secrets(secrets);
-        for dependency in &role.dependencies {
-            let mut dependency_params = Vec::new();
-            for (name, node) in &dependency.params {
-                dependency_params.push((
-                    name.clone(),
-                    node_to_value(node, self.ctx.decryptor.as_deref(), &mut Vec::new())?,
-                ));
-            }
-            let dependency_use = RoleUse {
-                reference: dependency,
-                files: &RoleFiles::default(),
-                params: dependency_params,
-                dynamic,
-            };
-            if self.run_role(dependency_use, inherited, hosts, depth + 1)? == Flow::EndPlay {
-                return Ok(Flow::EndPlay);
-            }
+        if let Some(start) = self
+            .role_chain
+            .iter()
+            .position(|(name, _)| *name == reference.name)
+        {
+            // Point at the first dependency of the cycle, as ansible-core does.
+            let location = self
+                .role_chain
+                .get(start + 1)
+                .map_or(&reference.location, |(_, location)| location)
+                .clone();
+            let mut names: Vec<&str> = self.role_chain[start..]
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .collect();
+            names.push(&reference.name);
+            return Err(EngineError::Aborted {
+                location,
+                message: format!(
+                    "role dependencies nested too deeply: '{}' depends on itself ({})",
+                    reference.name,
+                    names.join(" -> ")
+                ),
+            });
+        }
+        self.role_chain
+            .push((reference.name.clone(), reference.location.clone()));
+        let dependencies =
+            self.run_dependencies(&role.dependencies, inherited, hosts, dynamic, depth);
+        self.role_chain.pop();
+        if dependencies? == Flow::EndPlay {
+            return Ok(Flow::EndPlay);
         }
         let mut role_inherited = inherited.clone();
         role_inherited.role = Some(Arc::new(RoleScope {
@@ -529,8 +687,38 @@ impl Runtime<'_, '_> {
         self.run_items(&role.tasks, &role_inherited, hosts)
     }
 
+    /// Runs a role's `meta` dependencies in order.
+    fn run_dependencies(
+        &mut self,
+        dependencies: &[RoleRef],
+        inherited: &Inherited,
+        hosts: &[String],
+        dynamic: bool,
+        depth: usize,
+    ) -> Result<Flow, EngineError> {
+        for dependency in dependencies {
+            let mut dependency_params = Vec::new();
+            for (name, node) in &dependency.params {
+                dependency_params.push((
+                    name.clone(),
+                    node_to_value(node, self.ctx.decryptor.as_deref(), &mut Vec::new())?,
+                ));
+            }
+            let dependency_use = RoleUse {
+                reference: dependency,
+                files: &RoleFiles::default(),
+                params: dependency_params,
+                dynamic,
+            };
+            if self.run_role(dependency_use, inherited, hosts, depth + 1)? == Flow::EndPlay {
+                return Ok(Flow::EndPlay);
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
     fn gather_facts(&mut self, hosts: &[String]) {
-        self.ctx.sink.emit(&Event::TaskStart {
+        self.emit(&Event::TaskStart {
             task: "Gathering Facts".into(),
             action: "ansible.builtin.gather_facts".into(),
             location: String::new(),
@@ -539,7 +727,7 @@ impl Runtime<'_, '_> {
         for host in hosts {
             self.host(host).gathered = Some(facts::layer(&facts));
             self.stats_mut(host).ok += 1;
-            self.ctx.sink.emit(&Event::HostResult {
+            self.emit(&Event::HostResult {
                 task: "Gathering Facts".into(),
                 host: host.clone(),
                 status: Status::Ok,
@@ -547,15 +735,6 @@ impl Runtime<'_, '_> {
                 result: serde_json::json!({"changed": false}),
             });
         }
-    }
-
-    fn active_hosts(&self) -> Vec<String> {
-        self.play
-            .hosts
-            .iter()
-            .filter(|h| self.hosts.get(*h).is_none_or(|s| !s.failed && !s.ended))
-            .cloned()
-            .collect()
     }
 
     fn run_items(
@@ -692,6 +871,22 @@ impl Runtime<'_, '_> {
             self.host(&host).notified.clear();
         }
         Ok(())
+    }
+}
+
+impl Core<'_> {
+    fn host(&mut self, name: &str) -> &mut HostState {
+        self.hosts.entry(name.to_string()).or_default()
+    }
+
+    /// The batch's hosts that have not failed or ended.
+    fn active_hosts(&self) -> Vec<String> {
+        self.play
+            .hosts
+            .iter()
+            .filter(|h| self.hosts.get(*h).is_none_or(|s| !s.failed && !s.ended))
+            .cloned()
+            .collect()
     }
 
     /// Evaluates a boolean keyword (`ignore_errors: "{{ x }}"`, `gather_facts: no`).

@@ -43,6 +43,9 @@ pub struct Inventory {
     pub vars_dirs: VarsDirs,
     /// The folders of the inventory sources, where their vars folders are looked for.
     pub source_dirs: Vec<std::path::PathBuf>,
+    /// Problems that do not stop a run (ansible-core warns about them too), with their
+    /// `file:line:column`; the run reports them as warnings.
+    pub warnings: Vec<String>,
 }
 
 impl Inventory {
@@ -197,6 +200,9 @@ impl Inventory {
             Children(String),
         }
         let mut section = Section::Hosts("ungrouped".to_string());
+        // `[parent:children]` entries naming a group not defined (yet): (child, parent, line,
+        // column). A later `[child]` or `[child:children]` section defines it.
+        let mut pending: Vec<(String, String, usize, usize)> = Vec::new();
         for (number, raw_line) in text.lines().enumerate() {
             let line = raw_line.trim();
             if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
@@ -216,6 +222,9 @@ impl Inventory {
                 };
                 let (Section::Hosts(group) | Section::Vars(group) | Section::Children(group)) =
                     &section;
+                if !matches!(section, Section::Vars(_)) {
+                    pending.retain(|(child, ..)| child != group);
+                }
                 self.groups.entry(group.clone()).or_default();
                 continue;
             }
@@ -228,6 +237,15 @@ impl Inventory {
                             number + 1
                         )));
                     };
+                    // `host key` without `=value` (ansible-core: "Expected key=value host
+                    // variable assignment").
+                    if let Some((_, word)) = tokens.iter().skip(1).find(|(key, _)| key.is_none()) {
+                        let column = raw_line.find(word.as_str()).map_or(1, |c| c + 1);
+                        return Err(EngineError::Fatal(format!(
+                            "{display}:{}:{column}: expected key=value host variable assignment, got: {word}",
+                            number + 1
+                        )));
+                    }
                     for host in expand_range(&host_pattern) {
                         self.add_host(&host, group);
                         for (key, value) in tokens.iter().skip(1) {
@@ -256,9 +274,22 @@ impl Inventory {
                         .entry(group.clone())
                         .or_default()
                         .push(line.to_string());
-                    self.groups.entry(line.to_string()).or_default();
+                    if !self.groups.contains_key(line) {
+                        let column = raw_line.find(line).map_or(1, |c| c + 1);
+                        pending.push((line.to_string(), group.clone(), number + 1, column));
+                    }
                 }
             }
+        }
+        // Like ansible-core, a child group defined nowhere is reported and left out; the rest
+        // of the file stays.
+        for (child, parent, line, column) in pending {
+            if let Some(children) = self.children.get_mut(&parent) {
+                children.retain(|c| *c != child);
+            }
+            self.warnings.push(format!(
+                "{display}:{line}:{column}: section [{parent}:children] includes undefined group '{child}'; it is ignored"
+            ));
         }
         Ok(())
     }

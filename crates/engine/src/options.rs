@@ -19,7 +19,7 @@ pub struct RunOptions {
     pub start_at_task: Option<String>,
     /// `-v` count.
     pub verbosity: u8,
-    /// `--forks` (accepted; local hosts run one after the other).
+    /// `--forks`: hosts that run a task at the same time (0 counts as 1).
     pub forks: usize,
     /// `--force-handlers`.
     pub force_handlers: bool,

@@ -57,6 +57,10 @@ pub struct Play {
     pub force_handlers: Option<Node>,
     /// `any_errors_fatal:`.
     pub any_errors_fatal: Option<Node>,
+    /// `serial:` batch sizes (an int, `"30%"`, or a list of them).
+    pub serial: Option<Node>,
+    /// `max_fail_percentage:`.
+    pub max_fail_percentage: Option<Node>,
     /// Where the play starts.
     pub location: Location,
 }
@@ -261,6 +265,8 @@ fn parse_play(node: &Node, modules: &dyn ModuleNames) -> Result<Play, SyntaxErro
         keywords: Keywords::default(),
         force_handlers: None,
         any_errors_fatal: None,
+        serial: None,
+        max_fail_percentage: None,
         location: node.location.clone(),
     };
     let mut has_hosts = false;
@@ -282,6 +288,8 @@ fn parse_play(node: &Node, modules: &dyn ModuleNames) -> Result<Play, SyntaxErro
             "roles" => play.roles = list_of_nodes(value),
             "force_handlers" => play.force_handlers = Some(value.clone()),
             "any_errors_fatal" => play.any_errors_fatal = Some(value.clone()),
+            "serial" => play.serial = Some(value.clone()),
+            "max_fail_percentage" => play.max_fail_percentage = Some(value.clone()),
             other if PLAY_KEYWORDS.contains(&other) => {
                 apply_common_keyword(&mut play.keywords, other, value)?;
             }

@@ -4,6 +4,7 @@
 //! vars, gathered facts, play `vars`, `vars_files`, block vars, task vars, `include_vars` /
 //! `set_fact` / registered results, include params, loop variables, extra vars.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -11,11 +12,80 @@ use minijinja::Value;
 use stackbook_syntax::{Node, NodeValue, load_documents};
 use stackbook_template::{Scope, VarLayer};
 
-use super::{Inherited, Runtime};
+use super::{Core, HostState, Inherited, Runtime};
 use crate::error::EngineError;
 use crate::value::{is_encrypted_file, node_to_value};
 
-impl Runtime<'_, '_> {
+/// What all hosts see of each other while a task runs: every host's facts (for `hostvars`) and
+/// the active hosts, as of the start of the task. Taken once per task
+/// ([`Runtime::refresh_snapshot`]) so that building a host's scope does not walk all hosts.
+#[derive(Debug, Default)]
+pub(super) struct Snapshot {
+    facts: Arc<HashMap<String, Facts>>,
+    /// `ansible_play_batch` / `play_hosts`: the batch's hosts that have not failed or ended.
+    batch: Value,
+    /// `ansible_play_hosts`: the play's hosts (all batches) that have not failed or ended.
+    play_hosts: Value,
+}
+
+/// One host's `set_fact`/registered variables.
+type Facts = Arc<HashMap<String, Value>>;
+
+/// Each inventory host's group and host variables as a layer, in inventory order; built once
+/// per play and shared with every `hostvars`.
+#[derive(Debug, Default)]
+pub(super) struct InventoryLayers {
+    order: Vec<String>,
+    layers: HashMap<String, Arc<VarLayer>>,
+    /// `group_names` of each host.
+    group_names: HashMap<String, Value>,
+}
+
+impl Runtime<'_> {
+    /// Builds every inventory host's variable layer (at play start, after the play's hosts
+    /// are known to the inventory).
+    pub(super) fn build_inventory_layers(&mut self) {
+        let inventory = &self.ctx.inventory;
+        let order: Vec<String> = inventory.hosts.iter().map(|h| h.name.clone()).collect();
+        let layers = order
+            .iter()
+            .map(|host| (host.clone(), VarLayer::ordered(inventory.merged_vars(host))))
+            .collect();
+        let group_names = order
+            .iter()
+            .map(|host| (host.clone(), group_names(inventory, host)))
+            .collect();
+        self.core.inventory_layers = Arc::new(InventoryLayers {
+            order,
+            layers,
+            group_names,
+        });
+    }
+
+    /// Takes the [`Snapshot`] the next task's scopes read.
+    pub(super) fn refresh_snapshot(&mut self) {
+        let facts = self
+            .hosts
+            .iter()
+            .map(|(name, state)| (name.clone(), state.facts.clone()))
+            .collect();
+        let batch = Value::from(self.active_hosts());
+        let play_hosts: Vec<String> = self
+            .play
+            .all_hosts
+            .iter()
+            .filter(|h| self.hosts.get(*h).is_none_or(|s| !s.failed && !s.ended))
+            .cloned()
+            .collect();
+        self.core.snapshot = Snapshot {
+            facts: Arc::new(facts),
+            batch,
+            play_hosts: Value::from(play_hosts),
+        };
+    }
+}
+
+impl Core<'_> {
     /// The scope for `host` with the inherited keywords, task vars and loop variables.
     pub(super) fn scope(
         &self,
@@ -24,9 +94,22 @@ impl Runtime<'_, '_> {
         task_vars: &[(String, Node)],
         loop_vars: &[(String, Value)],
     ) -> Result<Arc<Scope>, EngineError> {
+        self.scope_for(host, self.hosts.get(host), inherited, task_vars, loop_vars)
+    }
+
+    /// The scope for `host` whose state is `state` (a fork worker's own copy, or the
+    /// executor's).
+    pub(super) fn scope_for(
+        &self,
+        host: &str,
+        state: Option<&HostState>,
+        inherited: &Inherited,
+        task_vars: &[(String, Node)],
+        loop_vars: &[(String, Value)],
+    ) -> Result<Arc<Scope>, EngineError> {
         let mut layers: Vec<Arc<VarLayer>> = Vec::with_capacity(12);
         let mut magic: Vec<(String, Value)> = Vec::with_capacity(32);
-        self.magic_vars(host, inherited, &mut magic);
+        self.magic_vars(host, state, inherited, &mut magic);
         layers.push(self.play.magic_layer.clone());
         layers.push(VarLayer::ordered(magic));
         // Role defaults are the lowest variables a play can set.
@@ -34,7 +117,6 @@ impl Runtime<'_, '_> {
             layers.push(role.defaults.clone());
         }
         layers.push(self.inventory_layer(host));
-        let state = self.hosts.get(host);
         if let Some(gathered) = state.and_then(|s| s.gathered.clone()) {
             layers.push(gathered);
         }
@@ -71,39 +153,39 @@ impl Runtime<'_, '_> {
         Ok(Scope::layered(&self.ctx.templar, layers))
     }
 
-    /// Group vars (`all` first) and host vars of one host; the inventory does not change
-    /// during a run, so each host's layer is built once.
+    /// Group vars (`all` first) and host vars of one host.
     fn inventory_layer(&self, host: &str) -> Arc<VarLayer> {
-        if let Some(layer) = self.inventory_layers.borrow().get(host) {
-            return layer.clone();
+        match self.inventory_layers.layers.get(host) {
+            Some(layer) => layer.clone(),
+            None => VarLayer::ordered(self.ctx.inventory.merged_vars(host)),
         }
-        let vars = self.ctx.inventory.merged_vars(host);
-        let layer = VarLayer::ordered(vars);
-        self.inventory_layers
-            .borrow_mut()
-            .insert(host.to_string(), layer.clone());
-        layer
     }
 
     /// Magic variables that depend on the host and the moment: the rest is in the play's
-    /// shared magic layer ([`Runtime::play_magic_layer`]).
-    fn magic_vars(&self, host: &str, inherited: &Inherited, vars: &mut Vec<(String, Value)>) {
-        let inventory = &self.ctx.inventory;
-        let group_names: Vec<String> = inventory
-            .groups_of(host)
-            .into_iter()
-            .filter(|g| g != "all" && g != "ungrouped")
-            .collect();
-        let active = Value::from(self.active_hosts());
+    /// shared magic layer ([`Core::play_magic_layer`]).
+    fn magic_vars(
+        &self,
+        host: &str,
+        state: Option<&HostState>,
+        inherited: &Inherited,
+        vars: &mut Vec<(String, Value)>,
+    ) {
+        let group_names = match self.inventory_layers.group_names.get(host) {
+            Some(names) => names.clone(),
+            None => group_names(self.ctx.inventory, host),
+        };
         vars.push(("inventory_hostname".into(), Value::from(host)));
         vars.push((
             "inventory_hostname_short".into(),
             Value::from(host.split('.').next().unwrap_or(host)),
         ));
-        vars.push(("group_names".into(), Value::from(group_names)));
-        vars.push(("ansible_play_hosts".into(), active.clone()));
-        vars.push(("ansible_play_batch".into(), active.clone()));
-        vars.push(("play_hosts".into(), active));
+        vars.push(("group_names".into(), group_names));
+        vars.push((
+            "ansible_play_hosts".into(),
+            self.snapshot.play_hosts.clone(),
+        ));
+        vars.push(("ansible_play_batch".into(), self.snapshot.batch.clone()));
+        vars.push(("play_hosts".into(), self.snapshot.batch.clone()));
         vars.push((
             "ansible_play_name".into(),
             Value::from(self.play.name.clone()),
@@ -115,15 +197,12 @@ impl Runtime<'_, '_> {
             ));
             vars.push(("role_name".into(), Value::from(role.name.clone())));
         }
-        let hosts = inventory
-            .hosts
-            .iter()
-            .map(|entry| {
-                let facts = self.hosts.get(&entry.name).map(|state| state.facts.clone());
-                (entry.name.clone(), self.inventory_layer(&entry.name), facts)
-            })
-            .collect();
-        vars.push(("hostvars".into(), Value::from_object(HostVars { hosts })));
+        let hostvars = HostVars {
+            inventory: self.inventory_layers.clone(),
+            facts: self.snapshot.facts.clone(),
+            own: state.map(|s| (host.to_string(), s.facts.clone())),
+        };
+        vars.push(("hostvars".into(), Value::from_object(hostvars)));
     }
 
     /// Magic variables that stay the same for a whole play.
@@ -144,7 +223,7 @@ impl Runtime<'_, '_> {
         ));
         vars.push((
             "ansible_play_hosts_all".into(),
-            Value::from(self.play.hosts.clone()),
+            Value::from(self.play.all_hosts.clone()),
         ));
         vars.push(("ansible_check_mode".into(), Value::from(options.check)));
         vars.push(("ansible_diff_mode".into(), Value::from(options.diff)));
@@ -201,7 +280,9 @@ impl Runtime<'_, '_> {
         }
         VarLayer::ordered(vars)
     }
+}
 
+impl Runtime<'_> {
     /// Loads one `vars_files` entry (a path, or a list meaning "first that exists").
     pub(super) fn load_vars_file(
         &mut self,
@@ -221,7 +302,7 @@ impl Runtime<'_, '_> {
                 Ok(rendered) => rendered,
                 // Ansible skips such an entry with a warning and goes on.
                 Err(stackbook_template::TemplateError::Undefined { name }) => {
-                    self.ctx.sink.emit(&crate::event::Event::Warning {
+                    self.emit(&crate::event::Event::Warning {
                         message: format!(
                             "skipping vars_files item due to an undefined variable ('{name}' is undefined)\nOrigin: {}",
                             candidate.location
@@ -240,13 +321,16 @@ impl Runtime<'_, '_> {
             let path = self.playbook_dir.join(&relative);
             if path.is_file() {
                 let display = inherited.display_dir.join(&relative).display().to_string();
-                return self.read_vars_file(&path, &display);
+                let mut secrets = Vec::new();
+                let vars = self.read_vars_file(&path, &display, &mut secrets)?;
+                self.add_secrets(secrets);
+                return Ok(vars);
             }
             tried.push(relative);
         }
         // Like ansible-core 2.19, a missing vars file is reported and the play goes on; the
         // variables it would have defined are then undefined where used.
-        self.ctx.sink.emit(&crate::event::Event::Warning {
+        self.emit(&crate::event::Event::Warning {
             message: format!(
                 "vars file {} was not found (relative to the playbook directory)\nOrigin: {}",
                 tried.join(", "),
@@ -255,17 +339,20 @@ impl Runtime<'_, '_> {
         });
         Ok(Vec::new())
     }
+}
 
-    /// Reads a YAML vars file (whole-file vaults decrypted) into variables.
+impl Core<'_> {
+    /// Reads a YAML vars file (whole-file vaults decrypted) into variables; the values of
+    /// encrypted files and vaulted values go to `secrets`.
     pub(super) fn read_vars_file(
-        &mut self,
+        &self,
         path: &std::path::Path,
         display: &str,
+        secrets: &mut Vec<String>,
     ) -> Result<Vec<(String, Value)>, EngineError> {
         let text = std::fs::read_to_string(path).map_err(|error| {
             EngineError::Fatal(format!("{display}: cannot read vars file: {error}"))
         })?;
-        let mut secrets = Vec::new();
         let text = if is_encrypted_file(&text) {
             let Some(decryptor) = self.ctx.decryptor.clone() else {
                 return Err(EngineError::Fatal(format!(
@@ -281,7 +368,7 @@ impl Runtime<'_, '_> {
             // Every value of an encrypted file is a secret.
             let documents = load_documents(&plaintext, display)?;
             if let Some(document) = documents.first() {
-                collect_scalars(document, &mut secrets);
+                collect_scalars(document, secrets);
             }
             plaintext
         } else {
@@ -296,7 +383,7 @@ impl Runtime<'_, '_> {
                         let name = key.scalar_text().unwrap_or_default();
                         vars.push((
                             name,
-                            node_to_value(value, self.ctx.decryptor.as_deref(), &mut secrets)?,
+                            node_to_value(value, self.ctx.decryptor.as_deref(), secrets)?,
                         ));
                     }
                 }
@@ -312,7 +399,6 @@ impl Runtime<'_, '_> {
                 }
             }
         }
-        self.add_secrets(secrets);
         Ok(vars)
     }
 
@@ -329,15 +415,12 @@ impl Runtime<'_, '_> {
 /// `hostvars`: every inventory host's variables, merged only when a template asks for a host.
 #[derive(Debug)]
 struct HostVars {
-    hosts: Vec<HostEntry>,
+    inventory: Arc<InventoryLayers>,
+    facts: Arc<HashMap<String, Facts>>,
+    /// The host whose scope this is, with its own latest facts (newer than the snapshot
+    /// while its task runs).
+    own: Option<(String, Facts)>,
 }
-
-/// One host in `hostvars`: its name, inventory layer and facts.
-type HostEntry = (
-    String,
-    Arc<VarLayer>,
-    Option<Arc<std::collections::HashMap<String, Value>>>,
-);
 
 impl minijinja::value::Object for HostVars {
     fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
@@ -346,11 +429,13 @@ impl minijinja::value::Object for HostVars {
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let name = key.as_str()?;
-        let (host, inventory, facts) = self.hosts.iter().find(|(host, _, _)| host == name)?;
-        let mut entries: Vec<(Value, Value)> = vec![(
-            Value::from("inventory_hostname"),
-            Value::from(host.as_str()),
-        )];
+        let inventory = self.inventory.layers.get(name)?;
+        let facts = match &self.own {
+            Some((own, facts)) if own == name => Some(facts),
+            _ => self.facts.get(name),
+        };
+        let mut entries: Vec<(Value, Value)> =
+            vec![(Value::from("inventory_hostname"), Value::from(name))];
         entries.extend(
             inventory
                 .entries()
@@ -369,12 +454,24 @@ impl minijinja::value::Object for HostVars {
 
     fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
         minijinja::value::Enumerator::Values(
-            self.hosts
+            self.inventory
+                .order
                 .iter()
-                .map(|(host, _, _)| Value::from(host.as_str()))
+                .map(|host| Value::from(host.as_str()))
                 .collect(),
         )
     }
+}
+
+/// `group_names`: the host's groups except `all` and `ungrouped`.
+fn group_names(inventory: &crate::inventory::Inventory, host: &str) -> Value {
+    Value::from(
+        inventory
+            .groups_of(host)
+            .into_iter()
+            .filter(|g| g != "all" && g != "ungrouped")
+            .collect::<Vec<_>>(),
+    )
 }
 
 fn collect_scalars(node: &Node, out: &mut Vec<String>) {

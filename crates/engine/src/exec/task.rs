@@ -11,8 +11,9 @@ use stackbook_syntax::{Node, NodeValue};
 use stackbook_template::{Scope, TemplateError};
 
 use super::args::{raw_arguments, template_arguments};
+use super::fork::HostRun;
 use super::loops::loop_items;
-use super::{Flow, Inherited, Runtime};
+use super::{Core, Flow, Inherited, Runtime};
 use crate::error::EngineError;
 use crate::event::{Event, Status};
 use crate::modules::registry::Entry;
@@ -43,7 +44,7 @@ struct IncludeRequest {
 }
 
 /// What one host asked the executor to do after its task.
-enum Request {
+pub(super) enum Request {
     None,
     EndPlay,
     EndHost,
@@ -51,14 +52,15 @@ enum Request {
     Include(Vec<(IncludeTarget, Params)>),
 }
 
-struct HostOutcome {
+/// What running a task on one host produced.
+pub(super) struct HostOutcome {
     status: Status,
     result: ModuleResult,
     ignored: bool,
     request: Request,
 }
 
-impl Runtime<'_, '_> {
+impl Runtime<'_> {
     pub(super) fn run_task(
         &mut self,
         task: &Task,
@@ -66,6 +68,7 @@ impl Runtime<'_, '_> {
         hosts: &[String],
         is_handler: bool,
     ) -> Result<Flow, EngineError> {
+        self.refresh_snapshot();
         let entry = self
             .ctx
             .registry
@@ -113,7 +116,7 @@ impl Runtime<'_, '_> {
                     location,
                 }
             };
-            self.ctx.sink.emit(&event);
+            self.emit(&event);
         }
         let run_once = self.keyword_on_first(
             task.keywords
@@ -132,8 +135,10 @@ impl Runtime<'_, '_> {
         let mut flow = Flow::Continue;
         let mut flush = false;
         let mut any_failed = false;
-        for host in &targets {
-            let outcome = self.run_on_host(task, &entry, inherited, host, &display_name);
+        let mut forked = self.fork_hosts(task, &entry, inherited, &targets, &display_name);
+        for (index, host) in targets.iter().enumerate() {
+            let outcome =
+                self.host_outcome(&mut forked, index, task, &entry, inherited, &display_name);
             let HostOutcome {
                 mut status,
                 mut result,
@@ -256,7 +261,7 @@ impl Runtime<'_, '_> {
                         ("action", Value::from(task.action.clone())),
                     ]));
                 }
-                self.ctx.sink.emit(&Event::HostResult {
+                self.emit(&Event::HostResult {
                     task: display_name.clone(),
                     host: target.clone(),
                     status,
@@ -280,8 +285,20 @@ impl Runtime<'_, '_> {
                 }
             }
         }
-        if any_failed && self.play.any_errors_fatal {
-            self.aborted = true;
+        // A failure under any_errors_fatal (or of a run_once task, as in ansible-core's
+        // linear strategy), or more failed hosts than max_fail_percentage allows, fails the
+        // whole batch and ends the playbook.
+        let fatal_keyword = task
+            .keywords
+            .any_errors_fatal
+            .as_ref()
+            .or(inherited.any_errors_fatal.as_ref());
+        let fatal = any_failed
+            && (run_once
+                || self.keyword_on_first(fatal_keyword, inherited, hosts)
+                || (fatal_keyword.is_none() && self.play.any_errors_fatal));
+        if fatal || self.max_fail_exceeded() {
+            self.fail_batch();
             return Ok(Flow::EndPlay);
         }
 
@@ -348,8 +365,14 @@ impl Runtime<'_, '_> {
         }
         Ok(Flow::Continue)
     }
+}
 
-    fn resolve_task_file(&self, file: &str, inherited: &Inherited) -> (std::path::PathBuf, String) {
+impl Core<'_> {
+    pub(super) fn resolve_task_file(
+        &self,
+        file: &str,
+        inherited: &Inherited,
+    ) -> (std::path::PathBuf, String) {
         let candidate = Path::new(file);
         if candidate.is_absolute() {
             return (candidate.to_path_buf(), file.to_string());
@@ -395,7 +418,9 @@ impl Runtime<'_, '_> {
             own || qualified || handler.keywords.listen.iter().any(|topic| topic == name)
         })
     }
+}
 
+impl Runtime<'_> {
     /// `import_role` is static in Ansible: it has no result of its own; its `when`, `tags` and
     /// `vars` apply to the role's tasks.
     fn import_role(
@@ -436,7 +461,9 @@ impl Runtime<'_, '_> {
         };
         self.run_role(role_use, &next, hosts, 0)
     }
+}
 
+impl Core<'_> {
     /// A name whose template fails is still shown, with each failing `{{ }}` replaced by
     /// ansible-core 2.19's marker: `loop name << error 1 - 'item' is undefined >>`.
     fn name_with_error_markers(&self, name: &str, scope: &Arc<Scope>) -> String {
@@ -510,8 +537,10 @@ impl Runtime<'_, '_> {
             Err(_) => true,
         }
     }
+}
 
-    fn run_on_host(
+impl HostRun<'_, '_> {
+    pub(super) fn run_on_host(
         &mut self,
         task: &Task,
         entry: &Entry,
@@ -721,7 +750,7 @@ impl Runtime<'_, '_> {
                 result.entry("failed").or_insert(Json::Bool(false));
             }
             let no_log = self.no_log(task, inherited, host);
-            self.ctx.sink.emit(&Event::ItemResult {
+            self.emit(&Event::ItemResult {
                 task: display_name.to_string(),
                 host: host.to_string(),
                 status,
@@ -858,7 +887,7 @@ impl Runtime<'_, '_> {
                 result.insert("failed".into(), Json::Bool(true));
                 return Ok((result, request));
             }
-            self.ctx.sink.emit(&Event::Retry {
+            self.emit(&Event::Retry {
                 task: self.display_name(task, inherited, &[host.to_string()]),
                 host: host.to_string(),
                 attempt,
@@ -1106,10 +1135,12 @@ impl Runtime<'_, '_> {
         }
         let mut vars: Vec<(String, Value)> = Vec::new();
         for (path, display) in &files {
+            let mut secrets = Vec::new();
             vars.extend(
-                self.read_vars_file(path, display)
+                self.read_vars_file(path, display, &mut secrets)
                     .map_err(|e| e.to_string())?,
             );
+            self.add_secrets(secrets);
         }
         let vars = match args.get("name").and_then(Json::as_str) {
             Some(name) => vec![(name.to_string(), Value::from_pairs(vars))],
