@@ -8,6 +8,29 @@ pub type KvToken = (Option<String>, String);
 
 /// Splits free-form arguments into tokens, honouring quotes and Jinja blocks.
 pub fn split_args(text: &str) -> Vec<String> {
+    tokenize(text, false)
+}
+
+/// Like [`split_args`], but a token followed by a line break (outside quotes and Jinja) keeps a
+/// trailing `\n`, as Ansible's `split_args` does, so [`join_args`] can restore the lines of a
+/// multi-line `shell: |` script.
+pub fn split_args_keeping_lines(text: &str) -> Vec<String> {
+    tokenize(text, true)
+}
+
+/// Ansible's `join_args`: tokens joined by one space, except after a line break.
+pub fn join_args(tokens: &[String]) -> String {
+    let mut out = String::new();
+    for token in tokens {
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push(' ');
+        }
+        out.push_str(token);
+    }
+    out
+}
+
+fn tokenize(text: &str, keep_lines: bool) -> Vec<String> {
     let mut tokens = Vec::new();
     let mut current = String::new();
     let mut quote: Option<char> = None;
@@ -38,6 +61,11 @@ pub fn split_args(text: &str) -> Vec<String> {
                 None if c.is_whitespace() => {
                     if !current.is_empty() {
                         tokens.push(std::mem::take(&mut current));
+                    }
+                    if keep_lines && c == '\n' {
+                        if let Some(last) = tokens.last_mut().filter(|t| !t.ends_with('\n')) {
+                            last.push('\n');
+                        }
                     }
                     index += 1;
                     continue;
@@ -98,6 +126,18 @@ mod tests {
                 (Some("verbosity".into()), "1".into()),
             ]
         );
+    }
+
+    #[test]
+    fn multi_line_scripts_keep_their_line_breaks_like_ansible() {
+        let text = "echo one\n  echo 'two\nthree' && \\\n  echo four\n";
+        let tokens = split_args_keeping_lines(text);
+        assert_eq!(
+            join_args(&tokens),
+            "echo one\necho 'two\nthree' && \\\necho four\n"
+        );
+        // Plain splitting still treats line breaks as spaces.
+        assert_eq!(split_args("a\nb"), vec!["a", "b"]);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use minijinja::Value;
 use minijinja::value::ValueKind;
 use serde_json::Value as Json;
-use stackbook_syntax::kv::{parse_kv, split_args};
+use stackbook_syntax::kv::{join_args, parse_kv, split_args_keeping_lines};
 use stackbook_syntax::{Node, NodeValue};
 use stackbook_template::{Scope, Templar, TemplateError};
 
@@ -58,20 +58,21 @@ fn free_form_arguments(text: &str, action: &str) -> Value {
     }
     let mut pairs = Vec::new();
     let mut words = Vec::new();
-    for token in split_args(text) {
-        match token.split_once('=') {
+    for token in split_args_keeping_lines(text) {
+        match token.trim_end_matches('\n').split_once('=') {
             Some((key, value)) if COMMAND_INLINE_OPTIONS.contains(&key) => {
                 pairs.push((
                     Value::from(key),
                     Value::from(stackbook_syntax::kv::unquote(value)),
                 ));
+                // Like ansible-core: a line break after an inline option is lost with it.
             }
             _ => words.push(token),
         }
     }
     pairs.insert(
         0,
-        (Value::from("_raw_params"), Value::from(words.join(" "))),
+        (Value::from("_raw_params"), Value::from(join_args(&words))),
     );
     Value::from_pairs(pairs)
 }
