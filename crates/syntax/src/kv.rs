@@ -62,10 +62,11 @@ fn tokenize(text: &str, keep_lines: bool) -> Vec<String> {
                     if !current.is_empty() {
                         tokens.push(std::mem::take(&mut current));
                     }
-                    if keep_lines && c == '\n' {
-                        if let Some(last) = tokens.last_mut().filter(|t| !t.ends_with('\n')) {
-                            last.push('\n');
-                        }
+                    if keep_lines
+                        && c == '\n'
+                        && let Some(last) = tokens.last_mut().filter(|t| !t.ends_with('\n'))
+                    {
+                        last.push('\n');
                     }
                     index += 1;
                     continue;
