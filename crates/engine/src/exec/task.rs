@@ -140,26 +140,23 @@ impl Runtime<'_> {
             let outcome =
                 self.host_outcome(&mut forked, index, task, &entry, inherited, &display_name);
             let HostOutcome {
-                mut status,
-                mut result,
+                status,
+                result,
                 ignored,
                 request,
             } = outcome;
-            // Notifying a handler that does not exist is an error, as in ansible-core.
+            // Notifying a handler that does not exist aborts the run, as in ansible-core.
             if status == Status::Changed
                 && let Some(missing) = task.keywords.notify.iter().find(|name| {
                     !stackbook_template::is_template(name) && !self.handler_exists(name)
                 })
             {
-                status = Status::Failed;
-                result.insert("failed".into(), Json::Bool(true));
-                result.insert(
-                    "msg".into(),
-                    Json::String(format!(
-                        "The requested handler '{missing}' was not found in either the main handlers list nor in the listening handlers list ({})",
-                        task.location
-                    )),
-                );
+                return Err(EngineError::Aborted {
+                    location: task.location.clone(),
+                    message: format!(
+                        "The requested handler '{missing}' was not found in either the main handlers list nor in the listening handlers list"
+                    ),
+                });
             }
             // An executed meta action has no result of its own (Ansible prints none).
             let silent = is_meta && status != Status::Skipped && status != Status::Failed;
